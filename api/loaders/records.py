@@ -1,0 +1,31 @@
+"""Loaders of single records: a row by primary key, and a slot's confirmed reservation."""
+
+from collections.abc import Sequence
+
+from django.db.models import Model
+from graphene import ResolveInfo
+from graphql_sync_dataloaders import SyncFuture
+
+from reservation.models import Reservation
+
+from .core import get_loaders
+
+
+def load_by_id(info: ResolveInfo, model: type[Model], pk: int) -> SyncFuture:
+    """A future of the ``model`` row with primary key ``pk`` (None if it is gone); one query per model."""
+
+    def batch(keys: list[int]) -> Sequence[Model | None]:
+        rows = model._default_manager.in_bulk(keys)
+        return [rows.get(key) for key in keys]
+
+    return get_loaders(info).get(("by-id", model), batch).load(pk)
+
+
+def load_confirmed_reservation(info: ResolveInfo, appointment_id: int) -> SyncFuture:
+    """A future of slot ``appointment_id``'s confirmed reservation (at most one, by constraint), or None."""
+
+    def batch(keys: list[int]) -> Sequence[Reservation | None]:
+        rows = {row.appointment_id: row for row in Reservation.objects.confirmed().filter(appointment_id__in=keys)}
+        return [rows.get(key) for key in keys]
+
+    return get_loaders(info).get("confirmed-reservation", batch).load(appointment_id)

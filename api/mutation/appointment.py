@@ -1,0 +1,64 @@
+"""`appointmentBulkCreate`: a provider publishes availability."""
+
+from typing import Any
+
+import graphene
+from django.db.models import QuerySet
+
+from api.ids import decode_global_id
+from api.loaders.pages import PageRequest
+from api.mutation.base import DomainMutation
+from api.query.appointment import AppointmentType
+from api.query.provider import ProviderType
+from reservation.models import Appointment
+from reservation.services.availability import appointment_bulk_create
+
+
+class AppointmentBulkCreate(DomainMutation):
+    """Publish availability: split ``[startTime, endTime)`` into 15-minute appointment slots.
+
+    Times need a UTC offset and must fall on the 15-minute grid; the range must be in the future and at most
+    31 days long. Slots that already exist in the range are kept with their reservations; the missing ones
+    are added. Errors: INVALID, NOT_FOUND, NAIVE_DATETIME, NOT_ALIGNED, INVALID_RANGE, IN_THE_PAST,
+    RANGE_TOO_LONG.
+    """
+
+    class Input:
+        provider_id = graphene.ID(required=True, description="The provider's global ID.")
+        start_time = graphene.DateTime(required=True, description="Start of the range, ISO 8601 with offset.")
+        end_time = graphene.DateTime(required=True, description="End of the range (exclusive), with offset.")
+
+    appointments = graphene.Field(
+        AppointmentType._meta.connection,
+        first=graphene.Int(description="Page size, at most 100 (the default)."),
+        after=graphene.String(description="Return slots after this cursor."),
+        description="Every slot of the range, new or existing, by start time; null on error.",
+    )
+
+    @classmethod
+    def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "AppointmentBulkCreate":
+        appointments = appointment_bulk_create(
+            provider_id=decode_global_id(data["provider_id"], ProviderType, "providerId"),
+            start_time=data["start_time"],
+            end_time=data["end_time"],
+        )
+        return cls(appointments=appointments, errors=[])
+
+    @staticmethod
+    def resolve_appointments(
+        payload: "AppointmentBulkCreate",
+        info: graphene.ResolveInfo,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Any:
+        appointments: QuerySet[Appointment] | None = payload.appointments
+        if appointments is None:
+            return None
+        page = PageRequest.from_args(first, after, "appointments")
+        return page.connection_of_queryset(appointments, AppointmentType._meta.connection)
+
+
+class AppointmentMutations(graphene.ObjectType):
+    """Root mutation fields for appointment slots."""
+
+    appointment_bulk_create = AppointmentBulkCreate.Field()

@@ -1,0 +1,1 @@
+"""GraphQL object types and root query fields, one module per entity."""

@@ -1,0 +1,95 @@
+"""`AppointmentType` and the `appointments` and `availableAppointments` root queries."""
+
+from typing import Any
+
+import graphene
+from graphene import relay
+from graphene_django import DjangoObjectType
+from graphene_django.filter import DjangoFilterConnectionField
+from graphql_sync_dataloaders import SyncFuture
+
+from api.connections import nested_connection
+from api.filters import AppointmentFilter
+from api.loaders import get_loaders
+from api.loaders.pages import PageRequest, load_page
+from api.loaders.records import load_by_id, load_confirmed_reservation
+from reservation.models import Appointment, Provider, Reservation
+
+
+class AppointmentType(DjangoObjectType):
+    """An appointment slot: 15 minutes of a provider's availability, in UTC."""
+
+    class Meta:
+        model = Appointment
+        fields = ("id",)
+        interfaces = (relay.Node,)
+
+    time_slot = graphene.DateTime(required=True, description="Start of the slot (ISO 8601, UTC).")
+    end_time = graphene.DateTime(required=True, description="End of the slot, exclusive (ISO 8601, UTC).")
+    provider = graphene.Field("api.query.provider.ProviderType", required=True, description="Whose slot it is.")
+    reservations = nested_connection(
+        "api.query.reservation.ReservationType",
+        "Every reservation ever made of this slot (held, expired or confirmed), newest first.",
+    )
+    confirmed_reservation = graphene.Field(
+        "api.query.reservation.ReservationType", description="The confirmed reservation booking this slot, if any."
+    )
+
+    @staticmethod
+    def resolve_time_slot(appointment: Appointment, info: graphene.ResolveInfo) -> Any:
+        return appointment.start_time
+
+    @staticmethod
+    def resolve_end_time(appointment: Appointment, info: graphene.ResolveInfo) -> Any:
+        return appointment.end_time
+
+    @staticmethod
+    def resolve_provider(appointment: Appointment, info: graphene.ResolveInfo) -> SyncFuture:
+        return load_by_id(info, Provider, appointment.provider_id)
+
+    @staticmethod
+    def resolve_reservations(
+        appointment: Appointment, info: graphene.ResolveInfo, first: int | None = None, after: str | None = None
+    ) -> SyncFuture:
+        from api.query.reservation import ReservationType
+
+        return load_page(
+            info,
+            key="appointment.reservations",
+            parent_id=appointment.pk,
+            queryset=lambda: Reservation.objects.all(),
+            parent_field="appointment_id",
+            order_by=("-created_at", "-id"),
+            page=PageRequest.from_args(first, after, "reservations"),
+            connection_type=ReservationType._meta.connection,
+        )
+
+    @staticmethod
+    def resolve_confirmed_reservation(appointment: Appointment, info: graphene.ResolveInfo) -> SyncFuture:
+        return load_confirmed_reservation(info, appointment.pk)
+
+
+class AppointmentQueries(graphene.ObjectType):
+    """Root fields for appointment slots."""
+
+    appointments = DjangoFilterConnectionField(
+        AppointmentType,
+        filterset_class=AppointmentFilter,
+        description="All appointment slots, whatever their state, by start time.",
+    )
+    available_appointments = DjangoFilterConnectionField(
+        AppointmentType,
+        filterset_class=AppointmentFilter,
+        description=(
+            "Slots a client may reserve now, by start time: no confirmed reservation, no hold younger than "
+            "30 minutes, and starting at least 24 hours from now."
+        ),
+    )
+
+    @staticmethod
+    def resolve_appointments(root: None, info: graphene.ResolveInfo, **kwargs: Any) -> Any:
+        return Appointment.objects.order_by("start_time", "id")
+
+    @staticmethod
+    def resolve_available_appointments(root: None, info: graphene.ResolveInfo, **kwargs: Any) -> Any:
+        return Appointment.objects.available(get_loaders(info).now).order_by("start_time", "id")

@@ -1,0 +1,100 @@
+"""`ClientType` and the `clients` root query."""
+
+from typing import Any
+
+import graphene
+from graphene import relay
+from graphene_django import DjangoConnectionField, DjangoObjectType
+from graphql_sync_dataloaders import SyncFuture
+
+from api.connections import nested_connection
+from api.loaders import get_loaders
+from api.loaders.pages import PageRequest, load_page
+from reservation.models import Client, Reservation, ReservationState
+
+
+class ClientType(DjangoObjectType):
+    """A patient who reserves and confirms appointment slots."""
+
+    class Meta:
+        model = Client
+        fields = ("id", "first_name", "last_name")
+        interfaces = (relay.Node,)
+
+    providers = nested_connection(
+        "api.query.provider.ProviderType",
+        "Providers this client has at least one confirmed reservation with, by last then first name.",
+    )
+    active_reservations = nested_connection(
+        "api.query.reservation.ReservationType",
+        "Unconfirmed reservations still holding their slot (younger than 30 minutes), by slot start time.",
+    )
+    confirmed_reservations = nested_connection(
+        "api.query.reservation.ReservationType", "Confirmed reservations, by slot start time."
+    )
+    expired_reservations = nested_connection(
+        "api.query.reservation.ReservationType",
+        "Reservations whose 30-minute hold ran out before confirmation, by slot start time.",
+    )
+
+    @staticmethod
+    def resolve_providers(client: Client, info: graphene.ResolveInfo, first: int | None = None, after: str | None = None) -> SyncFuture:
+        from api.query.provider import ProviderType
+
+        return load_page(
+            info,
+            key="client.providers",
+            parent_id=client.pk,
+            queryset=lambda: Reservation.objects.confirmed().select_related("appointment__provider"),
+            parent_field="client_id",
+            order_by=("appointment__provider__last_name", "appointment__provider__first_name", "appointment__provider_id"),
+            page=PageRequest.from_args(first, after, "providers"),
+            connection_type=ProviderType._meta.connection,
+            node=lambda reservation: reservation.appointment.provider,
+        )
+
+    @staticmethod
+    def resolve_active_reservations(client: Client, info: graphene.ResolveInfo, **args: Any) -> SyncFuture:
+        return _reservations_page(info, client, ReservationState.HELD, "activeReservations", **args)
+
+    @staticmethod
+    def resolve_confirmed_reservations(client: Client, info: graphene.ResolveInfo, **args: Any) -> SyncFuture:
+        return _reservations_page(info, client, ReservationState.CONFIRMED, "confirmedReservations", **args)
+
+    @staticmethod
+    def resolve_expired_reservations(client: Client, info: graphene.ResolveInfo, **args: Any) -> SyncFuture:
+        return _reservations_page(info, client, ReservationState.EXPIRED, "expiredReservations", **args)
+
+
+def _reservations_page(
+    info: graphene.ResolveInfo,
+    client: Client,
+    state: ReservationState,
+    field_name: str,
+    first: int | None = None,
+    after: str | None = None,
+) -> SyncFuture:
+    """A page of ``client``'s reservations in ``state`` at the request's instant, by slot start time."""
+    from api.query.reservation import ReservationType
+
+    now = get_loaders(info).now
+    return load_page(
+        info,
+        key=f"client.{field_name}",
+        parent_id=client.pk,
+        queryset=lambda: Reservation.objects.in_state(state, now),
+        parent_field="client_id",
+        order_by=("appointment__start_time", "id"),
+        page=PageRequest.from_args(first, after, field_name),
+        connection_type=ReservationType._meta.connection,
+    )
+
+
+class ClientQueries(graphene.ObjectType):
+    """Root fields for clients."""
+
+    clients = DjangoConnectionField(ClientType, description="All clients, by last then first name.")
+
+    @staticmethod
+    def resolve_clients(root: None, info: graphene.ResolveInfo, **kwargs: Any) -> Any:
+        return Client.objects.order_by("last_name", "first_name", "id")

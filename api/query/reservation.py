@@ -1,0 +1,89 @@
+"""`ReservationType` and the `reservations` root query."""
+
+from datetime import datetime
+from typing import Any
+
+import graphene
+from graphene import relay
+from graphene_django import DjangoObjectType
+from graphene_django.filter import DjangoFilterConnectionField
+from graphql_sync_dataloaders import SyncFuture
+
+from api.filters import ReservationFilter
+from api.loaders import get_loaders, then
+from api.loaders.records import load_by_id
+from reservation.models import Appointment, Client, Provider, Reservation, ReservationState
+
+ReservationStateEnum = graphene.Enum.from_enum(ReservationState, description="A reservation's state at request time.")
+
+
+class ReservationType(DjangoObjectType):
+    """A client's reservation of one slot: a 30-minute hold until confirmed, then a booking.
+
+    State is judged when the request is made: HELD while unconfirmed and younger than 30 minutes, EXPIRED
+    from 30:00 on, CONFIRMED once confirmed.
+    """
+
+    class Meta:
+        model = Reservation
+        fields = ("id",)
+        interfaces = (relay.Node,)
+
+    expiry = graphene.DateTime(required=True, description="When the hold runs out unless confirmed (UTC).")
+    expired = graphene.Boolean(required=True, description="True if unconfirmed and the hold has run out.")
+    confirmed = graphene.Boolean(required=True, description="True once the client has confirmed.")
+    state = graphene.Field(ReservationStateEnum, required=True, description="HELD, EXPIRED or CONFIRMED.")
+    reserved_at = graphene.DateTime(required=True, description="When the hold was made (UTC).")
+    confirmed_at = graphene.DateTime(description="When the client confirmed (UTC), or null.")
+    client = graphene.Field("api.query.client.ClientType", required=True)
+    provider = graphene.Field("api.query.provider.ProviderType", required=True)
+    appointment = graphene.Field("api.query.appointment.AppointmentType", required=True)
+
+    @staticmethod
+    def resolve_expiry(reservation: Reservation, info: graphene.ResolveInfo) -> datetime:
+        return reservation.expires_at
+
+    @staticmethod
+    def resolve_expired(reservation: Reservation, info: graphene.ResolveInfo) -> bool:
+        return reservation.state_at(get_loaders(info).now) is ReservationState.EXPIRED
+
+    @staticmethod
+    def resolve_confirmed(reservation: Reservation, info: graphene.ResolveInfo) -> bool:
+        return reservation.confirmed_at is not None
+
+    @staticmethod
+    def resolve_state(reservation: Reservation, info: graphene.ResolveInfo) -> ReservationState:
+        return reservation.state_at(get_loaders(info).now)
+
+    @staticmethod
+    def resolve_reserved_at(reservation: Reservation, info: graphene.ResolveInfo) -> datetime:
+        return reservation.created_at
+
+    @staticmethod
+    def resolve_client(reservation: Reservation, info: graphene.ResolveInfo) -> SyncFuture:
+        return load_by_id(info, Client, reservation.client_id)
+
+    @staticmethod
+    def resolve_appointment(reservation: Reservation, info: graphene.ResolveInfo) -> SyncFuture:
+        return load_by_id(info, Appointment, reservation.appointment_id)
+
+    @staticmethod
+    def resolve_provider(reservation: Reservation, info: graphene.ResolveInfo) -> SyncFuture:
+        return then(
+            load_by_id(info, Appointment, reservation.appointment_id),
+            lambda appointment: load_by_id(info, Provider, appointment.provider_id),
+        )
+
+
+class ReservationQueries(graphene.ObjectType):
+    """Root fields for reservations."""
+
+    reservations = DjangoFilterConnectionField(
+        ReservationType,
+        filterset_class=ReservationFilter,
+        description="Reservations, newest first; filter by client, provider and state.",
+    )
+
+    @staticmethod
+    def resolve_reservations(root: None, info: graphene.ResolveInfo, **kwargs: Any) -> Any:
+        return Reservation.objects.order_by("-created_at", "-id")

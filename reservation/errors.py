@@ -1,0 +1,44 @@
+"""Domain errors: one exception type carrying a machine-readable code, translated once at the API edge."""
+
+import enum
+
+
+class ErrorCode(enum.Enum):
+    """Why a scheduling operation was refused. Exposed to GraphQL as the `ErrorCode` enum."""
+
+    NOT_FOUND = "not_found"
+    """The referenced provider, client, appointment slot or reservation does not exist."""
+    INVALID = "invalid"
+    """A value is malformed (for example an empty name or a global ID of the wrong type)."""
+    NAIVE_DATETIME = "naive_datetime"
+    """A time was given without a UTC offset."""
+    INVALID_RANGE = "invalid_range"
+    """The range's start is not before its end."""
+    NOT_ALIGNED = "not_aligned"
+    """A time is not on the slot grid (a whole multiple of the slot length past the hour)."""
+    IN_THE_PAST = "in_the_past"
+    """Availability was submitted for a time that has already begun."""
+    RANGE_TOO_LONG = "range_too_long"
+    """One submission spans more than the maximum range (31 days by default)."""
+    SLOT_UNAVAILABLE = "slot_unavailable"
+    """The slot is held by another live reservation or already booked."""
+    INSUFFICIENT_NOTICE = "insufficient_notice"
+    """The slot starts sooner than the minimum advance notice (24 hours by default)."""
+    CLIENT_OVERLAP = "client_overlap"
+    """The client already holds or has booked a slot overlapping this one in time."""
+    RESERVATION_EXPIRED = "reservation_expired"
+    """The hold ran out (30 minutes by default) before it was confirmed."""
+
+
+class DomainError(Exception):
+    """A scheduling rule refused an operation; nothing was written.
+
+    ``field`` names the input field at fault (camelCase, as the API spells it), or is None when the error
+    concerns the request as a whole.
+    """
+
+    def __init__(self, code: ErrorCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field

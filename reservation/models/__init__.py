@@ -1,0 +1,16 @@
+"""The scheduling data model, one module per model."""
+
+from .appointment import Appointment, AppointmentQuerySet
+from .client import Client
+from .provider import Provider
+from .reservation import Reservation, ReservationQuerySet, ReservationState
+
+__all__ = [
+    "Appointment",
+    "AppointmentQuerySet",
+    "Client",
+    "Provider",
+    "Reservation",
+    "ReservationQuerySet",
+    "ReservationState",
+]

@@ -1,0 +1,56 @@
+"""Appointment slot: one bookable interval of a provider's availability."""
+
+from datetime import datetime
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from reservation import rules
+
+
+class AppointmentQuerySet(models.QuerySet["Appointment"]):
+    """Reads over appointment slots; every time-dependent filter takes ``now`` (aware, UTC)."""
+
+    def available(self, now: datetime) -> "AppointmentQuerySet":
+        """Slots a client may reserve at ``now``.
+
+        Free of live reservations (confirmed, or held and not yet expired) and starting at least the minimum
+        notice (24 h) after ``now``.
+        """
+        from .reservation import Reservation
+
+        live = Reservation.objects.live(now).filter(appointment=OuterRef("pk"))
+        return self.filter(start_time__gte=now + rules.minimum_notice()).exclude(Exists(live))
+
+    def confirmed(self) -> "AppointmentQuerySet":
+        """Slots booked by a confirmed reservation."""
+        from .reservation import Reservation
+
+        return self.filter(Exists(Reservation.objects.confirmed().filter(appointment=OuterRef("pk"))))
+
+
+class Appointment(models.Model):
+    """A slot of a provider's availability, ``RESERVATION_SLOT_MINUTES`` long (15 minutes), in UTC.
+
+    Slots are created by splitting an availability range (see `services.availability`). A provider has at
+    most one slot starting at a given instant: the unique constraint makes re-submitting an overlapping range
+    safe, even from concurrent requests.
+    """
+
+    provider = models.ForeignKey("Provider", on_delete=models.CASCADE, related_name="appointments")
+    start_time = models.DateTimeField(help_text="Start of the slot (UTC).")
+    end_time = models.DateTimeField(help_text="End of the slot (UTC), exclusive.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start_time", "provider_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "start_time"], name="appointment_unique_provider_start"),
+            models.CheckConstraint(condition=Q(end_time__gt=models.F("start_time")), name="appointment_ends_after_start"),
+        ]
+        indexes = [models.Index(fields=["start_time"], name="appointment_start_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.start_time:%Y-%m-%d %H:%M} UTC"

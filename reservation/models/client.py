@@ -1,0 +1,17 @@
+"""Client: a patient who reserves appointment slots."""
+
+from django.db import models
+
+
+class Client(models.Model):
+    """A patient who reserves and confirms appointment slots."""
+
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"

@@ -1,0 +1,17 @@
+"""Provider: a clinician who publishes availability."""
+
+from django.db import models
+
+
+class Provider(models.Model):
+    """A clinician whose availability is split into appointment slots that clients reserve."""
+
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"

@@ -1,0 +1,20 @@
+"""URL routes: the GraphQL endpoint, the Django admin, a health check, and silk in development."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+
+from api.health import healthz
+from api.views import GraphQLView
+
+urlpatterns = [
+    # Token-authenticated API clients (curl, Postman, mobile) send no CSRF token; no cookie session acts here.
+    path("graphql", csrf_exempt(GraphQLView.as_view(graphiql=settings.GRAPHIQL))),
+    path("graphql/", csrf_exempt(GraphQLView.as_view(graphiql=settings.GRAPHIQL))),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz),
+]
+
+if "silk" in settings.INSTALLED_APPS:
+    urlpatterns.append(path("silk/", include("silk.urls", namespace="silk")))
