@@ -1,0 +1,142 @@
+"""Django admin for support staff: providers, clients, appointment slots and reservations.
+
+Reservations and slots are made through the API, where the scheduling rules run; here staff can see every
+state (worked out at page load, like everywhere else), filter by it, confirm holds through the same domain
+service as the API, and delete what was entered by mistake.
+"""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Case, Exists, OuterRef, QuerySet, Value, When
+from django.http import HttpRequest
+from django.utils import timezone
+
+from reservation import rules
+from reservation.errors import DomainError
+from reservation.models import Appointment, Client, Provider, Reservation, ReservationState
+from reservation.services.reservations import reservation_confirm
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin[Provider]):
+    """Providers, searchable by name."""
+
+    list_display = ("id", "first_name", "last_name", "created_at")
+    search_fields = ("first_name", "last_name")
+    ordering = ("last_name", "first_name")
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin[Client]):
+    """Clients, searchable by name."""
+
+    list_display = ("id", "first_name", "last_name", "created_at")
+    search_fields = ("first_name", "last_name")
+    ordering = ("last_name", "first_name")
+
+
+class ReservationStateFilter(admin.SimpleListFilter):
+    """Filter reservations by their state now: held, expired or confirmed."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(state.value, state.value.capitalize()) for state in ReservationState]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Reservation]) -> QuerySet[Reservation]:
+        if self.value() is None:
+            return queryset
+        return Reservation.objects.in_state(ReservationState(self.value()), timezone.now()) & queryset
+
+
+@admin.register(Reservation)
+class ReservationAdmin(admin.ModelAdmin[Reservation]):
+    """Reservations with their state, filterable by state and provider; holds can be confirmed here."""
+
+    list_display = ("id", "client", "appointment", "state", "created_at", "expires_at", "confirmed_at")
+    list_filter = (ReservationStateFilter, "appointment__provider")
+    list_select_related = ("client", "appointment__provider")
+    search_fields = ("client__first_name", "client__last_name", "appointment__provider__last_name")
+    readonly_fields = ("appointment", "client", "created_at", "expires_at", "confirmed_at", "state")
+    fields = readonly_fields
+    date_hierarchy = "created_at"
+    actions = ["confirm_holds"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Reservation]:
+        return super().get_queryset(request).with_state(timezone.now())  # type: ignore[attr-defined, no-any-return]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Holds are made through the API, where notice, overlap and locking rules apply.
+        return False
+
+    @admin.display(description="state", ordering="state")
+    def state(self, reservation: Reservation) -> str:
+        """The state at page load (held, expired or confirmed)."""
+        return reservation.state_at(timezone.now()).value
+
+    @admin.action(description="Confirm selected holds")
+    def confirm_holds(self, request: HttpRequest, queryset: QuerySet[Reservation]) -> None:
+        """Confirm each selected reservation through the domain service; report the ones that had expired."""
+        confirmed = 0
+        for reservation in queryset:
+            try:
+                reservation_confirm(reservation_id=reservation.pk)
+                confirmed += 1
+            except DomainError as error:
+                self.message_user(request, f"Reservation {reservation.pk}: {error.message}", messages.WARNING)
+        if confirmed:
+            self.message_user(request, f"Confirmed {confirmed} reservation(s).", messages.SUCCESS)
+
+
+class AppointmentStateFilter(admin.SimpleListFilter):
+    """Filter slots by what a client sees now: open, held, booked, or closed (inside the notice period)."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("open", "Open"), ("held", "Held"), ("booked", "Booked"), ("closed", "Closed")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> QuerySet[Appointment]:
+        if self.value() is None:
+            return queryset
+        return queryset.filter(state=self.value())
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin[Appointment]):
+    """Appointment slots with their state now; published through the API's appointmentBulkCreate."""
+
+    list_display = ("id", "provider", "start_time", "end_time", "state")
+    list_filter = (AppointmentStateFilter, "provider")
+    list_select_related = ("provider",)
+    date_hierarchy = "start_time"
+    readonly_fields = ("provider", "start_time", "end_time", "created_at")
+    fields = readonly_fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Appointment]:
+        now = timezone.now()
+        live = Reservation.objects.filter(appointment=OuterRef("pk"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                state=Case(
+                    When(Exists(live.confirmed()), then=Value("booked")),
+                    When(Exists(live.held(now)), then=Value("held")),
+                    When(start_time__lt=now + rules.minimum_notice(), then=Value("closed")),
+                    default=Value("open"),
+                )
+            )
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Slots come from availability ranges (appointmentBulkCreate), which check alignment and ranges.
+        return False
+
+    @admin.display(description="state", ordering="state")
+    def state(self, appointment: Appointment) -> str:
+        """open, held, booked or closed (starting within the notice period), at page load."""
+        return str(appointment.state)  # type: ignore[attr-defined]

@@ -10,6 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import django_stubs_ext
+
+# Make Django's classes subscriptable at run time, as django-stubs types them (admin.ModelAdmin[Provider]).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

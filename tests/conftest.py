@@ -1,0 +1,57 @@
+"""Shared fixtures: a GraphQL client for the real endpoint, a frozen clock, database vendor checks."""
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client as HttpClient
+from freezegun import freeze_time
+from freezegun.api import FrozenDateTimeFactory
+
+from tests.factories import NOW
+
+GraphQL = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def graphql(client: HttpClient) -> GraphQL:
+    """Post a GraphQL operation to /graphql as JSON and return the decoded response body.
+
+    ``expect_status`` (default 200) is asserted, so a test never reads a failed response by accident.
+    """
+
+    def execute(query: str, variables: dict[str, Any] | None = None, expect_status: int = 200) -> dict[str, Any]:
+        response = client.post(
+            "/graphql",
+            json.dumps({"query": query, "variables": variables or {}}),
+            content_type="application/json",
+        )
+        assert response.status_code == expect_status, response.content
+        body: dict[str, Any] = response.json()
+        return body
+
+    return execute
+
+
+@pytest.fixture
+def frozen() -> Iterator[FrozenDateTimeFactory]:
+    """Freeze the clock at `tests.factories.NOW`; ``frozen.tick(delta)`` / ``frozen.move_to(t)`` move it."""
+    with freeze_time(NOW) as frozen_time:
+        yield frozen_time
+
+
+def on_postgresql() -> bool:
+    """Whether the test database is PostgreSQL."""
+    return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests marked ``postgresql`` when the suite runs on SQLite."""
+    if on_postgresql():
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://...")
+    for item in items:
+        if "postgresql" in item.keywords:
+            item.add_marker(skip)
