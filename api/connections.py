@@ -1,9 +1,9 @@
 """Nested connection fields: relay connections on an object, paged with `first`/`after` through a loader."""
 
-from django.utils.module_loading import import_string
 from typing import Any
 
 import graphene
+from django.utils.module_loading import import_string
 
 
 def nested_connection(node_type: str, description: str, **filters: Any) -> graphene.Field:

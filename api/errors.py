@@ -47,18 +47,18 @@ def format_error(error: Exception) -> dict[str, Any]:
     if isinstance(error, GraphQLError):
         original = error.original_error
         if original is None or isinstance(original, GraphQLError):
-            formatted: dict[str, Any] = error.formatted
+            formatted: dict[str, Any] = dict(error.formatted)
             extensions = formatted.setdefault("extensions", {})
             if "code" not in extensions:
                 syntax = error.message.startswith("Syntax Error")
                 extensions["code"] = "GRAPHQL_PARSE_FAILED" if syntax else "GRAPHQL_VALIDATION_FAILED"
             return formatted
         if isinstance(original, DjangoValidationError):
-            formatted = error.formatted
+            formatted = dict(error.formatted)
             formatted["message"] = "; ".join(_validation_messages(original))
             formatted["extensions"] = {"code": "BAD_USER_INPUT"}
             return formatted
-        return _internal(error, original, error.formatted)
+        return _internal(error, original, dict(error.formatted))
     return _internal(error, error, {})
 
 

@@ -15,7 +15,7 @@ def _as_path(keys: Sequence[str | int]) -> Path | None:
     return path
 
 
-class ExecutionContext(DeferredExecutionContext):  # type: ignore[misc]
+class ExecutionContext(DeferredExecutionContext):
     """Runs synchronous DataLoader futures after each level of a query.
 
     graphql-sync-dataloaders 0.1.1 (2022) calls ``handle_field_error(error, return_type)``, but graphql-core

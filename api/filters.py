@@ -73,7 +73,9 @@ class AppointmentFilter(django_filters.FilterSet):
     """Appointment slots of one provider and/or starting within ``[startFrom, startBefore)``."""
 
     provider = NodeIdFilter(field_name="provider_id", node_type="ProviderType", help_text="A provider's global ID.")
-    start_from = AwareDateTimeFilter(field_name="start_time", lookup_expr="gte", help_text="Slots starting at or after.")
+    start_from = AwareDateTimeFilter(
+        field_name="start_time", lookup_expr="gte", help_text="Slots starting at or after."
+    )
     start_before = AwareDateTimeFilter(field_name="start_time", lookup_expr="lt", help_text="Slots starting before.")
 
     class Meta:

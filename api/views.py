@@ -10,7 +10,7 @@ from api.execution import ExecutionContext
 from api.loaders import Loaders
 
 
-class GraphQLView(BaseGraphQLView):  # type: ignore[misc]
+class GraphQLView(BaseGraphQLView):
     """graphene-django's view with request-scoped DataLoaders and masked unexpected errors.
 
     The execution context runs the synchronous DataLoaders' batches after each level of the query; each

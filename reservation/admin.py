@@ -102,7 +102,7 @@ class AppointmentStateFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> QuerySet[Appointment]:
         if self.value() is None:
             return queryset
-        return queryset.filter(state=self.value())
+        return queryset.filter(state=self.value())  # type: ignore[misc]  # annotated in get_queryset
 
 
 @admin.register(Appointment)

@@ -113,7 +113,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "static"
 
-GRAPHENE = {
+GRAPHENE: dict[str, Any] = {
     "SCHEMA": "api.schema.schema",
     # A page holds at most this many nodes, whatever `first` asks for.
     "RELAY_CONNECTION_MAX_LIMIT": 100,

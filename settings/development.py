@@ -4,7 +4,7 @@ from .base import *  # noqa: F403
 from .base import INSTALLED_APPS, MIDDLEWARE, SECRET_KEY
 
 DEBUG = True
-SECRET_KEY = SECRET_KEY or "django-insecure-development-only-key"  # noqa: S105 - local use only
+SECRET_KEY = SECRET_KEY or "django-insecure-development-only-key"
 GRAPHIQL = True
 
 INSTALLED_APPS = [*INSTALLED_APPS, "silk"]

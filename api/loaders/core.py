@@ -12,13 +12,15 @@ T = TypeVar("T")
 BatchLoadFn = Callable[[list[Any]], Sequence[Any]]
 
 
-class DataLoader(SyncDataLoader):  # type: ignore[misc]
+class DataLoader(SyncDataLoader):
     """`SyncDataLoader` whose failing batch fails only the fields that asked for it.
 
     Upstream lets an exception in the batch function escape execution, turning the whole response into an
     HTTP 400 without ``data``; here every waiting future gets the exception, so GraphQL reports a field error
     with its path and the rest of the response is kept.
     """
+
+    _queue: list[tuple[Hashable, SyncFuture]]
 
     def __init__(self, batch_load_fn: BatchLoadFn, registry: "Loaders") -> None:
         super().__init__(batch_load_fn)

@@ -9,11 +9,11 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db.models import F, Model, QuerySet, Window
 from django.db.models.functions import DenseRank
 from graphene import ResolveInfo
 from graphene.relay import PageInfo
+from graphene_django.settings import graphene_settings
 from graphql import GraphQLError
 from graphql_relay import cursor_to_offset, offset_to_cursor
 from graphql_sync_dataloaders import SyncFuture
@@ -34,7 +34,7 @@ class PageRequest:
 
         Raises GraphQLError (code BAD_USER_INPUT) for a negative or too large ``first`` or a foreign cursor.
         """
-        max_limit: int = settings.GRAPHENE["RELAY_CONNECTION_MAX_LIMIT"]
+        max_limit: int = graphene_settings.RELAY_CONNECTION_MAX_LIMIT
         if first is None:
             first = max_limit
         if first < 0 or first > max_limit:

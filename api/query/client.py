@@ -38,7 +38,9 @@ class ClientType(DjangoObjectType):
     )
 
     @staticmethod
-    def resolve_providers(client: Client, info: graphene.ResolveInfo, first: int | None = None, after: str | None = None) -> SyncFuture:
+    def resolve_providers(
+        client: Client, info: graphene.ResolveInfo, first: int | None = None, after: str | None = None
+    ) -> SyncFuture:
         from api.query.provider import ProviderType
 
         return load_page(
@@ -47,7 +49,11 @@ class ClientType(DjangoObjectType):
             parent_id=client.pk,
             queryset=lambda: Reservation.objects.confirmed().select_related("appointment__provider"),
             parent_field="client_id",
-            order_by=("appointment__provider__last_name", "appointment__provider__first_name", "appointment__provider_id"),
+            order_by=(
+                "appointment__provider__last_name",
+                "appointment__provider__first_name",
+                "appointment__provider_id",
+            ),
             page=PageRequest.from_args(first, after, "providers"),
             connection_type=ProviderType._meta.connection,
             node=lambda reservation: reservation.appointment.provider,

@@ -41,7 +41,9 @@ class ProviderType(DjangoObjectType):
     )
 
     @staticmethod
-    def resolve_clients(provider: Provider, info: graphene.ResolveInfo, first: int | None = None, after: str | None = None) -> SyncFuture:
+    def resolve_clients(
+        provider: Provider, info: graphene.ResolveInfo, first: int | None = None, after: str | None = None
+    ) -> SyncFuture:
         from api.query.client import ClientType
 
         return load_page(
@@ -59,11 +61,15 @@ class ProviderType(DjangoObjectType):
     @staticmethod
     def resolve_available_appointments(provider: Provider, info: graphene.ResolveInfo, **args: Any) -> SyncFuture:
         now = get_loaders(info).now
-        return _appointments_page(info, provider, "availableAppointments", lambda: Appointment.objects.available(now), **args)
+        return _appointments_page(
+            info, provider, "availableAppointments", lambda: Appointment.objects.available(now), **args
+        )
 
     @staticmethod
     def resolve_confirmed_appointments(provider: Provider, info: graphene.ResolveInfo, **args: Any) -> SyncFuture:
-        return _appointments_page(info, provider, "confirmedAppointments", lambda: Appointment.objects.confirmed(), **args)
+        return _appointments_page(
+            info, provider, "confirmedAppointments", lambda: Appointment.objects.confirmed(), **args
+        )
 
 
 def _appointments_page(

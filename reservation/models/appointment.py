@@ -48,7 +48,9 @@ class Appointment(models.Model):
         ordering = ["start_time", "provider_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["provider", "start_time"], name="appointment_unique_provider_start"),
-            models.CheckConstraint(condition=Q(end_time__gt=models.F("start_time")), name="appointment_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(end_time__gt=models.F("start_time")), name="appointment_ends_after_start"
+            ),
         ]
         indexes = [models.Index(fields=["start_time"], name="appointment_start_idx")]
 

@@ -89,7 +89,9 @@ class Reservation(models.Model):
                 condition=Q(confirmed_at__isnull=False),
                 name="reservation_one_confirmed_per_appointment",
             ),
-            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")), name="reservation_expires_after_creation"),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")), name="reservation_expires_after_creation"
+            ),
         ]
         indexes = [
             models.Index(fields=["appointment", "expires_at"], name="reservation_appointment_idx"),

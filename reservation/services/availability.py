@@ -63,7 +63,10 @@ def appointment_bulk_create(
         raise DomainError(ErrorCode.NOT_FOUND, "No provider with this ID.", "providerId")
 
     Appointment.objects.bulk_create(
-        [Appointment(provider_id=provider_id, start_time=start, end_time=start + slot) for start in slot_starts(start_time, end_time, slot)],
+        [
+            Appointment(provider_id=provider_id, start_time=start, end_time=start + slot)
+            for start in slot_starts(start_time, end_time, slot)
+        ],
         ignore_conflicts=True,
     )
     return Appointment.objects.filter(

@@ -26,8 +26,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         now = timezone.now()
         with transaction.atomic():
-            providers = [Provider.objects.get_or_create(first_name=f, last_name=l)[0] for f, l in PROVIDERS]
-            clients = [Client.objects.get_or_create(first_name=f, last_name=l)[0] for f, l in CLIENTS]
+            providers = [
+                Provider.objects.get_or_create(first_name=first, last_name=last)[0] for first, last in PROVIDERS
+            ]
+            clients = [Client.objects.get_or_create(first_name=first, last_name=last)[0] for first, last in CLIENTS]
             slots = 0
             tomorrow = now.astimezone(UTC).date() + timedelta(days=1)
             for offset in range(DAYS):
@@ -45,7 +47,7 @@ class Command(BaseCommand):
 
         # One confirmed booking, so that nested connections (a provider's clients) show something.
         if not Reservation.objects.filter(client=clients[0]).exists():
-            first_open = providers[0].appointments.available(now).order_by("start_time").first()  # type: ignore[attr-defined]
+            first_open = providers[0].appointments.available(now).order_by("start_time").first()
             if first_open is not None:
                 hold = reservation_create(client_id=clients[0].pk, appointment_id=first_open.pk)
                 reservation_confirm(reservation_id=hold.pk)
