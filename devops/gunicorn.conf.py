@@ -1,0 +1,107 @@
+"""Gunicorn configuration of the reservation service.
+
+Used by the production image (``gunicorn --config /app/devops/gunicorn.conf.py
+settings.wsgi:application``) and by anything that wants the same server
+behaviour outside a container, e.g. ``GUNICORN_BIND=127.0.0.1:8001 gunicorn -c
+devops/gunicorn.conf.py settings.wsgi:application`` from the repository root.
+
+Every knob that differs between machines is read from the environment; the
+defaults suit the container behind the nginx service of compose.yml.
+"""
+
+import multiprocessing
+import os
+
+
+def _env_int(name: str, default: int) -> int:
+    """Integer from the environment; an unset or empty variable means default."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        message = f"gunicorn.conf.py: {name} must be an integer, got {raw!r}"
+        raise SystemExit(message) from None
+
+
+def _cpu_count() -> int:
+    """CPUs this process may run on (honours a cpuset, e.g. `--cpuset-cpus`)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not available on every platform (e.g. macOS)
+        return multiprocessing.cpu_count()
+
+
+# --- Socket -----------------------------------------------------------------
+
+# 0.0.0.0 inside the container: nginx reaches it over the compose network, and
+# the port is not published on the host.
+bind: list[str] = [os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")]
+
+# --- Workers ----------------------------------------------------------------
+
+# The classic (2 x CPUs) + 1 processes. Each Django request mostly waits on
+# PostgreSQL, so every process also runs a few threads (gthread): more
+# concurrent requests for little extra memory. Every thread may hold its own DB
+# connection, so workers x threads must stay below PostgreSQL's max_connections.
+workers: int = _env_int("GUNICORN_WORKERS", 2 * _cpu_count() + 1)
+worker_class: str = "gthread"
+threads: int = _env_int("GUNICORN_THREADS", 4)
+
+# Recycle a worker after this many requests (with jitter so that they do not
+# all restart at once): bounds the effect of slow memory growth.
+max_requests: int = _env_int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter: int = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+
+# Worker heartbeat files: on tmpfs when there is one. Docker's /tmp is on the
+# overlay filesystem, where the heartbeat's frequent writes can block a worker
+# long enough for it to be reported as timed out.
+_SHM = "/dev/shm"  # noqa: S108 - gunicorn's own recommendation for containers, not a temp file
+worker_tmp_dir: str | None = _SHM if os.path.isdir(_SHM) else None
+
+# --- Timeouts ---------------------------------------------------------------
+
+# A worker silent for this long is killed and restarted. The per-request limit
+# seen by clients is nginx's proxy_read_timeout (30s as well).
+timeout: int = _env_int("GUNICORN_TIMEOUT", 30)
+# Time given to in-flight requests on SIGTERM (`docker stop` waits 10s by
+# default before SIGKILL; compose's stop_grace_period can raise that).
+graceful_timeout: int = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+# nginx keeps idle upstream connections open for 60s (keepalive_timeout in
+# nginx.conf). Keeping them a bit longer here means gunicorn never closes a
+# connection nginx is about to reuse, which would fail that request with a 502.
+keepalive: int = _env_int("GUNICORN_KEEPALIVE", 75)
+
+# --- Proxy ------------------------------------------------------------------
+
+# Peers trusted to set X-Forwarded-Proto (and so wsgi.url_scheme, which Django's
+# request.is_secure() reads). nginx's address on the compose network is not
+# known in advance, so the default trusts loopback and the private ranges that
+# Docker networks use; the app port is never published outside that network.
+forwarded_allow_ips: str = os.environ.get(
+    "FORWARDED_ALLOW_IPS",
+    "127.0.0.1,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7",
+)
+
+# --- Logging ----------------------------------------------------------------
+
+# Both logs to stdout/stderr: the container runtime collects them.
+accesslog: str = "-"
+errorlog: str = "-"
+loglevel: str = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# The default format, prefixed with the original client address set by nginx
+# (the socket peer %(h)s is nginx itself) and followed by the duration in ms.
+access_log_format: str = '%({x-forwarded-for}i)s %(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
+
+# --- Control socket ---------------------------------------------------------
+
+# Gunicorn >= 25.1 opens a control socket for `gunicornc` under
+# $XDG_RUNTIME_DIR or $HOME/.gunicorn by default. The service user has no home
+# directory, and several gunicorns on one machine (e.g. test runs) would share
+# that path, so it is off unless GUNICORN_CONTROL_SOCKET names a path.
+_control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "").strip()
+if _control_socket:
+    control_socket: str = _control_socket
+else:
+    control_socket_disable: bool = True
