@@ -1,19 +1,68 @@
-"""Nested connection fields: relay connections on an object, paged with `first`/`after` through a loader."""
+"""Relay connection fields: argument checks shared by every connection, and nested connection fields.
+
+Every connection takes ``first`` (default and maximum ``RELAY_CONNECTION_MAX_LIMIT``, 100) and ``after``;
+root connections also take ``last``/``before``. Out-of-range sizes and cursors that this API did not issue
+are refused with a GraphQL error whose code is BAD_USER_INPUT, instead of being clamped or ignored.
+"""
 
 from typing import Any
 
 import graphene
 from django.utils.module_loading import import_string
+from graphene_django import DjangoConnectionField
+from graphene_django.filter import DjangoFilterConnectionField
+from graphene_django.settings import graphene_settings
+from graphql import GraphQLError
+from graphql_relay import cursor_to_offset
+
+
+def bad_input(message: str) -> GraphQLError:
+    """A GraphQL error for invalid arguments (``extensions.code`` BAD_USER_INPUT)."""
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+def check_page_arguments(field_name: str, **args: Any) -> None:
+    """Raise BAD_USER_INPUT unless ``first``/``last`` are within 0..100 and ``after``/``before`` are our cursors."""
+    max_limit: int = graphene_settings.RELAY_CONNECTION_MAX_LIMIT
+    for size in ("first", "last"):
+        value = args.get(size)
+        if value is not None and not 0 <= value <= max_limit:
+            raise bad_input(f"`{size}` on `{field_name}` must be between 0 and {max_limit}.")
+    for cursor in ("after", "before"):
+        value = args.get(cursor)
+        if value is not None and (cursor_to_offset(value) is None or cursor_to_offset(value) < 0):  # type: ignore[operator]
+            raise bad_input(f"Invalid `{cursor}` cursor on `{field_name}`.")
+
+
+class ConnectionField(DjangoConnectionField):
+    """graphene-django's connection field with `check_page_arguments` applied first."""
+
+    @classmethod
+    def connection_resolver(cls, *args: Any, **kwargs: Any) -> Any:
+        info = args[-1]
+        check_page_arguments(info.field_name, **kwargs)
+        return super().connection_resolver(*args, **kwargs)
+
+
+class FilterConnectionField(DjangoFilterConnectionField):
+    """graphene-django's django-filter connection field with `check_page_arguments` applied first."""
+
+    @classmethod
+    def connection_resolver(cls, *args: Any, **kwargs: Any) -> Any:
+        info = args[-1]
+        check_page_arguments(info.field_name, **kwargs)
+        return super().connection_resolver(*args, **kwargs)
 
 
 def nested_connection(node_type: str, description: str, **filters: Any) -> graphene.Field:
-    """A required connection field of the connection of ``node_type`` (a dotted path), with ``first``/``after``.
+    """A connection field of the connection of ``node_type`` (a dotted path), with ``first``/``after``.
 
-    Pages hold at most ``RELAY_CONNECTION_MAX_LIMIT`` (100) nodes; ``first`` defaults to that. The resolver
-    must return a future of the connection (see `api.loaders.pages.load_page`).
+    Nullable on purpose: the page comes from a DataLoader, and if its batch fails only this field becomes
+    null (with an error naming its path) instead of the whole response. The resolver must return a future
+    of the connection (see `api.loaders.pages.load_page`).
     """
     return graphene.Field(
-        lambda: graphene.NonNull(import_string(node_type)._meta.connection),
+        lambda: import_string(node_type)._meta.connection,
         description=description,
         first=graphene.Int(description="Page size, at most 100 (the default)."),
         after=graphene.String(description="Return nodes after this cursor."),

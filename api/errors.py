@@ -14,6 +14,7 @@ from typing import Any
 import graphene
 from django.core.exceptions import ValidationError as DjangoValidationError
 from graphene.utils.str_converters import to_camel_case
+from graphene_django.views import HttpError
 from graphql import GraphQLError
 
 from reservation.errors import DomainError, ErrorCode
@@ -39,11 +40,15 @@ class MutationError(graphene.ObjectType):
 def format_error(error: Exception) -> dict[str, Any]:
     """Format a top-level error for the response, adding ``extensions.code``.
 
-    GraphQL's own errors (syntax, validation, variable coercion) keep their message and get
-    GRAPHQL_PARSE_FAILED or GRAPHQL_VALIDATION_FAILED; invalid filter or pagination input gets
-    BAD_USER_INPUT; every other exception is logged with a fresh id and reported as INTERNAL_SERVER_ERROR
-    with that id, never with the exception's text.
+    Requests the view refuses before GraphQL runs (no query, malformed JSON, a mutation over GET) get
+    BAD_REQUEST with their reason; GraphQL's own errors (syntax, validation, variable coercion) keep their
+    message and get GRAPHQL_PARSE_FAILED or GRAPHQL_VALIDATION_FAILED; invalid filter, pagination or
+    global ID input gets BAD_USER_INPUT; every other exception is logged with a fresh id and reported as
+    INTERNAL_SERVER_ERROR with that id, never with the exception's text.
     """
+    if isinstance(error, HttpError):
+        # The view refused the HTTP request itself (no query, bad JSON, mutation over GET): say why.
+        return {"message": str(error), "extensions": {"code": "BAD_REQUEST"}}
     if isinstance(error, GraphQLError):
         original = error.original_error
         if original is None or isinstance(original, GraphQLError):

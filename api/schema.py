@@ -1,12 +1,12 @@
 """The root GraphQL schema, assembled from the per-entity query and mutation classes."""
 
 import graphene
-from graphene import relay
 
 from api.mutation.appointment import AppointmentMutations
 from api.mutation.client import ClientMutations
 from api.mutation.provider import ProviderMutations
 from api.mutation.reservation import ReservationMutations
+from api.node import Node
 from api.query.appointment import AppointmentQueries
 from api.query.client import ClientQueries
 from api.query.provider import ProviderQueries
@@ -16,7 +16,7 @@ from api.query.reservation import ReservationQueries
 class Query(ProviderQueries, ClientQueries, AppointmentQueries, ReservationQueries, graphene.ObjectType):
     """Read the schedule: providers, clients, appointment slots and reservations."""
 
-    node = relay.Node.Field(description="Any provider, client, appointment slot or reservation by global ID.")
+    node = Node.Field(description="Any provider, client, appointment slot or reservation by global ID.")
 
 
 class Mutation(ProviderMutations, ClientMutations, AppointmentMutations, ReservationMutations, graphene.ObjectType):

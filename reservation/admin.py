@@ -8,6 +8,7 @@ service as the API, and delete what was entered by mistake.
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Case, Exists, OuterRef, QuerySet, Value, When
 from django.http import HttpRequest
 from django.utils import timezone
@@ -48,7 +49,11 @@ class ReservationStateFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Reservation]) -> QuerySet[Reservation]:
         if self.value() is None:
             return queryset
-        return Reservation.objects.in_state(ReservationState(self.value()), timezone.now()) & queryset
+        try:
+            state = ReservationState(self.value())
+        except ValueError as error:
+            raise IncorrectLookupParameters(f"Unknown state {self.value()!r}.") from error
+        return queryset.in_state(state, timezone.now())  # type: ignore[attr-defined, no-any-return]
 
 
 @admin.register(Reservation)
@@ -96,12 +101,16 @@ class AppointmentStateFilter(admin.SimpleListFilter):
     title = "state"
     parameter_name = "state"
 
+    states = {"open": "Open", "held": "Held", "booked": "Booked", "closed": "Closed"}
+
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("open", "Open"), ("held", "Held"), ("booked", "Booked"), ("closed", "Closed")]
+        return list(self.states.items())
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> QuerySet[Appointment]:
         if self.value() is None:
             return queryset
+        if self.value() not in self.states:
+            raise IncorrectLookupParameters(f"Unknown state {self.value()!r}.")
         return queryset.filter(state=self.value())  # type: ignore[misc]  # annotated in get_queryset
 
 

@@ -39,6 +39,7 @@ def graphql(client: HttpClient) -> GraphQL:
 def frozen() -> Iterator[FrozenDateTimeFactory]:
     """Freeze the clock at `tests.factories.NOW`; ``frozen.tick(delta)`` / ``frozen.move_to(t)`` move it."""
     with freeze_time(NOW) as frozen_time:
+        assert isinstance(frozen_time, FrozenDateTimeFactory)
         yield frozen_time
 
 

@@ -14,9 +14,10 @@ from django.db.models.functions import DenseRank
 from graphene import ResolveInfo
 from graphene.relay import PageInfo
 from graphene_django.settings import graphene_settings
-from graphql import GraphQLError
 from graphql_relay import cursor_to_offset, offset_to_cursor
 from graphql_sync_dataloaders import SyncFuture
+
+from api.connections import check_page_arguments
 
 from .core import get_loaders, then
 
@@ -34,21 +35,9 @@ class PageRequest:
 
         Raises GraphQLError (code BAD_USER_INPUT) for a negative or too large ``first`` or a foreign cursor.
         """
-        max_limit: int = graphene_settings.RELAY_CONNECTION_MAX_LIMIT
-        if first is None:
-            first = max_limit
-        if first < 0 or first > max_limit:
-            raise GraphQLError(
-                f"`first` on `{field_name}` must be between 0 and {max_limit}.",
-                extensions={"code": "BAD_USER_INPUT"},
-            )
-        offset = 0
-        if after is not None:
-            position = cursor_to_offset(after)
-            if position is None or position < 0:
-                raise GraphQLError(f"Invalid `after` cursor on `{field_name}`.", extensions={"code": "BAD_USER_INPUT"})
-            offset = position + 1
-        return cls(first=first, offset=offset)
+        check_page_arguments(field_name, first=first, after=after)
+        offset = 0 if after is None else cursor_to_offset(after) + 1  # type: ignore[operator]
+        return cls(first=graphene_settings.RELAY_CONNECTION_MAX_LIMIT if first is None else first, offset=offset)
 
     @property
     def rows_needed(self) -> int:

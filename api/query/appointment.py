@@ -3,16 +3,15 @@
 from typing import Any
 
 import graphene
-from graphene import relay
 from graphene_django import DjangoObjectType
-from graphene_django.filter import DjangoFilterConnectionField
 from graphql_sync_dataloaders import SyncFuture
 
-from api.connections import nested_connection
+from api.connections import FilterConnectionField, nested_connection
 from api.filters import AppointmentFilter
 from api.loaders import get_loaders
 from api.loaders.pages import PageRequest, load_page
 from api.loaders.records import load_by_id, load_confirmed_reservation
+from api.node import Node
 from reservation.models import Appointment, Provider, Reservation
 
 
@@ -22,11 +21,12 @@ class AppointmentType(DjangoObjectType):
     class Meta:
         model = Appointment
         fields = ("id",)
-        interfaces = (relay.Node,)
+        interfaces = (Node,)
 
     time_slot = graphene.DateTime(required=True, description="Start of the slot (ISO 8601, UTC).")
     end_time = graphene.DateTime(required=True, description="End of the slot, exclusive (ISO 8601, UTC).")
-    provider = graphene.Field("api.query.provider.ProviderType", required=True, description="Whose slot it is.")
+    # Loader-backed relations are nullable: a failed batch nulls the field, not the whole response.
+    provider = graphene.Field("api.query.provider.ProviderType", description="Whose slot it is.")
     reservations = nested_connection(
         "api.query.reservation.ReservationType",
         "Every reservation ever made of this slot (held, expired or confirmed), newest first.",
@@ -72,12 +72,12 @@ class AppointmentType(DjangoObjectType):
 class AppointmentQueries(graphene.ObjectType):
     """Root fields for appointment slots."""
 
-    appointments = DjangoFilterConnectionField(
+    appointments = FilterConnectionField(
         AppointmentType,
         filterset_class=AppointmentFilter,
         description="All appointment slots, whatever their state, by start time.",
     )
-    available_appointments = DjangoFilterConnectionField(
+    available_appointments = FilterConnectionField(
         AppointmentType,
         filterset_class=AppointmentFilter,
         description=(

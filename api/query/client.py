@@ -3,13 +3,13 @@
 from typing import Any
 
 import graphene
-from graphene import relay
-from graphene_django import DjangoConnectionField, DjangoObjectType
+from graphene_django import DjangoObjectType
 from graphql_sync_dataloaders import SyncFuture
 
-from api.connections import nested_connection
+from api.connections import ConnectionField, nested_connection
 from api.loaders import get_loaders
 from api.loaders.pages import PageRequest, load_page
+from api.node import Node
 from reservation.models import Client, Reservation, ReservationState
 
 
@@ -19,7 +19,7 @@ class ClientType(DjangoObjectType):
     class Meta:
         model = Client
         fields = ("id", "first_name", "last_name")
-        interfaces = (relay.Node,)
+        interfaces = (Node,)
 
     providers = nested_connection(
         "api.query.provider.ProviderType",
@@ -99,7 +99,7 @@ def _reservations_page(
 class ClientQueries(graphene.ObjectType):
     """Root fields for clients."""
 
-    clients = DjangoConnectionField(ClientType, description="All clients, by last then first name.")
+    clients = ConnectionField(ClientType, description="All clients, by last then first name.")
 
     @staticmethod
     def resolve_clients(root: None, info: graphene.ResolveInfo, **kwargs: Any) -> Any:

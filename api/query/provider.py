@@ -4,14 +4,14 @@ from datetime import datetime
 from typing import Any
 
 import graphene
-from graphene import relay
-from graphene_django import DjangoConnectionField, DjangoObjectType
+from graphene_django import DjangoObjectType
 from graphql_sync_dataloaders import SyncFuture
 
-from api.connections import nested_connection
+from api.connections import ConnectionField, nested_connection
 from api.filters import require_aware
 from api.loaders import get_loaders
 from api.loaders.pages import PageRequest, load_page
+from api.node import Node
 from reservation.models import Appointment, Provider, Reservation
 
 
@@ -21,7 +21,7 @@ class ProviderType(DjangoObjectType):
     class Meta:
         model = Provider
         fields = ("id", "first_name", "last_name")
-        interfaces = (relay.Node,)
+        interfaces = (Node,)
 
     clients = nested_connection(
         "api.query.client.ClientType",
@@ -105,7 +105,7 @@ def _appointments_page(
 class ProviderQueries(graphene.ObjectType):
     """Root fields for providers."""
 
-    providers = DjangoConnectionField(ProviderType, description="All providers, by last then first name.")
+    providers = ConnectionField(ProviderType, description="All providers, by last then first name.")
 
     @staticmethod
     def resolve_providers(root: None, info: graphene.ResolveInfo, **kwargs: Any) -> Any:

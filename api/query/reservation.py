@@ -4,14 +4,14 @@ from datetime import datetime
 from typing import Any
 
 import graphene
-from graphene import relay
 from graphene_django import DjangoObjectType
-from graphene_django.filter import DjangoFilterConnectionField
 from graphql_sync_dataloaders import SyncFuture
 
+from api.connections import FilterConnectionField
 from api.filters import ReservationFilter
 from api.loaders import get_loaders, then
 from api.loaders.records import load_by_id
+from api.node import Node
 from reservation.models import Appointment, Client, Provider, Reservation, ReservationState
 
 ReservationStateEnum = graphene.Enum.from_enum(ReservationState, description="A reservation's state at request time.")
@@ -27,7 +27,7 @@ class ReservationType(DjangoObjectType):
     class Meta:
         model = Reservation
         fields = ("id",)
-        interfaces = (relay.Node,)
+        interfaces = (Node,)
 
     expiry = graphene.DateTime(required=True, description="When the hold runs out unless confirmed (UTC).")
     expired = graphene.Boolean(required=True, description="True if unconfirmed and the hold has run out.")
@@ -35,9 +35,10 @@ class ReservationType(DjangoObjectType):
     state = graphene.Field(ReservationStateEnum, required=True, description="HELD, EXPIRED or CONFIRMED.")
     reserved_at = graphene.DateTime(required=True, description="When the hold was made (UTC).")
     confirmed_at = graphene.DateTime(description="When the client confirmed (UTC), or null.")
-    client = graphene.Field("api.query.client.ClientType", required=True)
-    provider = graphene.Field("api.query.provider.ProviderType", required=True)
-    appointment = graphene.Field("api.query.appointment.AppointmentType", required=True)
+    # Loader-backed relations are nullable: a failed batch nulls the field, not the whole response.
+    client = graphene.Field("api.query.client.ClientType", description="Who holds or booked the slot.")
+    provider = graphene.Field("api.query.provider.ProviderType", description="Whose slot it is.")
+    appointment = graphene.Field("api.query.appointment.AppointmentType", description="The slot reserved.")
 
     @staticmethod
     def resolve_expiry(reservation: Reservation, info: graphene.ResolveInfo) -> datetime:
@@ -78,7 +79,7 @@ class ReservationType(DjangoObjectType):
 class ReservationQueries(graphene.ObjectType):
     """Root fields for reservations."""
 
-    reservations = DjangoFilterConnectionField(
+    reservations = FilterConnectionField(
         ReservationType,
         filterset_class=ReservationFilter,
         description="Reservations, newest first; filter by client, provider and state.",

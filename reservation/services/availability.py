@@ -10,12 +10,14 @@ from reservation.models import Appointment, AppointmentQuerySet, Provider
 
 
 def _check_on_grid(value: datetime, field: str, slot: timedelta) -> None:
-    """Raise unless ``value`` is aware and a whole number of slots past the hour (UTC)."""
+    """Raise unless ``value`` is aware and, in UTC, a whole number of slots past the hour."""
     if timezone.is_naive(value):
         raise DomainError(
             ErrorCode.NAIVE_DATETIME, "Give the time with its UTC offset, e.g. 2030-01-07T09:00:00+00:00.", field
         )
-    since_hour = timedelta(minutes=value.minute, seconds=value.second, microseconds=value.microsecond)
+    # Judged in UTC: an offset such as +05:45 or +00:07 moves the instant off (or onto) the grid.
+    utc = value.astimezone(UTC)
+    since_hour = timedelta(minutes=utc.minute, seconds=utc.second, microseconds=utc.microsecond)
     if since_hour % slot:
         minutes = int(slot.total_seconds() // 60)
         raise DomainError(ErrorCode.NOT_ALIGNED, f"Times must fall on a {minutes}-minute boundary.", field)

@@ -1,0 +1,1 @@
+"""Concurrency tests: real threads and a real gunicorn against PostgreSQL (skipped on SQLite)."""

@@ -1,0 +1,149 @@
+"""Domain-level races: many threads, each with its own database connection, call the services at once.
+
+Real time, not freezegun (which is not thread-safe): slots are created a few days ahead, on the 15-minute
+grid, so every reservation passes the 24-hour notice rule. Each test repeats its race on fresh rows so that
+a lucky interleaving cannot make it pass.
+"""
+
+import threading
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from reservation import rules
+from reservation.errors import DomainError, ErrorCode
+from reservation.models import Reservation
+from reservation.services.reservations import reservation_confirm, reservation_create
+from tests.factories import make_client, make_provider, make_reservation, make_slot
+
+pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
+
+ROUNDS = 5
+THREADS = 20
+TIMEOUT = 30  # seconds: a barrier or a thread that takes longer than this is a failure, not a hang
+
+
+@dataclass
+class Outcome:
+    """What one thread's call did: returned ``value``, raised ``domain_error``, or crashed (``crash``)."""
+
+    value: Any = None
+    domain_error: DomainError | None = None
+    crash: str | None = None
+
+
+def race(calls: list[Callable[[], Any]]) -> list[Outcome]:
+    """Run every call in its own thread, released together by a barrier; return their outcomes in order.
+
+    Each thread opens its database connection before the barrier (so that the race is on the rows, not on
+    connecting) and closes it at the end.
+    """
+    barrier = threading.Barrier(len(calls), timeout=TIMEOUT)
+    outcomes = [Outcome() for _ in calls]
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        outcome = outcomes[index]
+        try:
+            connection.ensure_connection()
+            barrier.wait()
+            outcome.value = call()
+        except DomainError as error:
+            outcome.domain_error = error
+        except BaseException:  # noqa: BLE001 - any other exception is exactly what the test looks for
+            outcome.crash = traceback.format_exc()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call), daemon=True) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(TIMEOUT)
+    assert not any(thread.is_alive() for thread in threads), "a thread did not finish in time"
+    return outcomes
+
+
+def assert_no_crash(outcomes: list[Outcome]) -> None:
+    crashes = [outcome.crash for outcome in outcomes if outcome.crash]
+    assert not crashes, f"{len(crashes)} thread(s) raised something other than DomainError:\n" + "\n".join(crashes)
+
+
+def future_start(days: int = 3) -> datetime:
+    """A slot start ``days`` ahead of the real clock, on the slot grid (15 minutes)."""
+    slot_seconds = int(rules.slot_duration().total_seconds())
+    start = timezone.now() + timedelta(days=days)
+    epoch = int(start.timestamp())
+    return start.replace(microsecond=0) - timedelta(seconds=epoch % slot_seconds)
+
+
+def test_many_clients_race_for_one_slot_exactly_one_wins():
+    provider = make_provider()
+    base = future_start()
+    for round_number in range(ROUNDS):
+        slot = make_slot(provider, base + round_number * rules.slot_duration())
+        clients = [make_client(f"Client{i}", f"Round{round_number}") for i in range(THREADS)]
+
+        outcomes = race([partial(reservation_create, client_id=c.pk, appointment_id=slot.pk) for c in clients])
+
+        assert_no_crash(outcomes)
+        winners = [outcome.value for outcome in outcomes if outcome.value is not None]
+        codes = Counter(outcome.domain_error.code for outcome in outcomes if outcome.domain_error)
+        assert len(winners) == 1, f"round {round_number}: {len(winners)} winners, errors {codes}"
+        assert codes == {ErrorCode.SLOT_UNAVAILABLE: THREADS - 1}, f"round {round_number}: {codes}"
+        stored = list(Reservation.objects.filter(appointment=slot))
+        assert len(stored) == 1, f"round {round_number}: {len(stored)} reservations stored for one slot"
+        assert stored[0].pk == winners[0].pk
+        assert stored[0].client_id == winners[0].client_id
+        assert stored[0].confirmed_at is None
+        assert stored[0].expires_at - stored[0].created_at == rules.hold_duration()
+
+
+def test_one_client_races_for_simultaneous_slots_of_different_providers():
+    slots_per_round = 10
+    providers = [make_provider(f"Provider{i}", "Race") for i in range(slots_per_round)]
+    base = future_start()
+    for round_number in range(ROUNDS):
+        start = base + round_number * timedelta(hours=1)
+        slots = [make_slot(provider, start) for provider in providers]
+        client = make_client("Solo", f"Round{round_number}")
+
+        outcomes = race([partial(reservation_create, client_id=client.pk, appointment_id=s.pk) for s in slots])
+
+        assert_no_crash(outcomes)
+        winners = [outcome.value for outcome in outcomes if outcome.value is not None]
+        codes = Counter(outcome.domain_error.code for outcome in outcomes if outcome.domain_error)
+        assert len(winners) == 1, f"round {round_number}: {len(winners)} winners, errors {codes}"
+        assert codes == {ErrorCode.CLIENT_OVERLAP: slots_per_round - 1}, f"round {round_number}: {codes}"
+        stored = list(Reservation.objects.filter(client=client))
+        assert [reservation.pk for reservation in stored] == [winners[0].pk]
+        assert stored[0].appointment_id in {slot.pk for slot in slots}
+
+
+def test_concurrent_confirmations_of_one_hold_all_succeed_and_confirm_once():
+    provider = make_provider()
+    base = future_start()
+    for round_number in range(ROUNDS):
+        slot = make_slot(provider, base + round_number * rules.slot_duration())
+        held = make_reservation(make_client("Confirm", f"Round{round_number}"), slot, created_at=timezone.now())
+
+        outcomes = race([partial(reservation_confirm, reservation_id=held.pk) for _ in range(THREADS)])
+
+        assert_no_crash(outcomes)
+        errors = [outcome.domain_error for outcome in outcomes if outcome.domain_error]
+        assert not errors, f"round {round_number}: {[(error.code, error.message) for error in errors]}"
+        held.refresh_from_db()
+        assert held.confirmed_at is not None
+        assert held.created_at < held.confirmed_at < held.expires_at
+        returned = {outcome.value.confirmed_at for outcome in outcomes}
+        # Each thread read its own clock: had two UPDATEs matched, the threads would not agree on one value.
+        assert returned == {held.confirmed_at}, f"round {round_number}: confirmed_at values {returned}"
+        assert {outcome.value.pk for outcome in outcomes} == {held.pk}
+        assert Reservation.objects.filter(appointment=slot).count() == 1

@@ -1,0 +1,132 @@
+"""No N+1: each example answers with as many SQL queries over 500 slots as over 5.
+
+`populate` fills the database with slots spread over providers (50 each) and clients (25 each), with every
+state: a quarter of the slots free, a quarter held, a quarter with an expired hold (available again) and a
+quarter confirmed. Each test runs its example over 5 slots, grows the same database to 500 and runs it again,
+counting the SQL queries of each request; pages are asked as large as allowed (``first`` 100) so that a
+query per node would show. The counts must be equal, and equal to the number recorded in `EXPECTED`, which
+is what a regression shows.
+
+The objects the examples' variables name (object 1 of each type) are the first ones `populate` makes, so the
+variables are used as written apart from ``first``.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from reservation.models import Appointment, Client, Provider, Reservation, ReservationState
+from tests.examples import EXAMPLES, Example, assert_no_errors, example
+from tests.factories import NOW, make_client, make_provider, make_reservation
+
+SIZES = (5, 500)
+SLOTS_PER_PROVIDER = 50
+SLOTS_PER_CLIENT = 25
+FIRST_SLOT = NOW + timedelta(days=1)  # 2030-01-08 09:00 UTC, as in the examples
+SLOT = timedelta(minutes=15)
+
+# SQL queries per request, the same at 5 and at 500 slots (on SQLite and PostgreSQL alike).
+EXPECTED = {
+    # provider exists?, BEGIN, one INSERT of the range, COMMIT; the payload's page of slots; their providers.
+    "03_appointmentBulkCreate": 6,
+    # COUNT and page of slots; their providers.
+    "04_availableAppointments": 3,
+    # COUNT and page of providers; one page query each for availableAppointments and clients.
+    "07_providers": 4,
+    # COUNT and page of clients; one page query each for the three reservation lists and providers; the
+    # reservations' slots; the slots' providers.
+    "08_clients": 8,
+    # COUNT and page of slots; providers; reservation pages; confirmed reservations; their clients.
+    "09_appointments": 6,
+    # COUNT and page of reservations; their clients; slots; the slots' providers.
+    "10_reservations": 5,
+    # The reservation; its client; its slot; the slot's provider.
+    "11_node": 4,
+}
+
+pytestmark = pytest.mark.django_db(transaction=True, reset_sequences=True)
+
+
+def populate(start: int, stop: int) -> None:
+    """Add slots ``start`` to ``stop - 1`` of the dataset, with their providers, clients and reservations.
+
+    Slot ``i`` belongs to provider ``i // 50`` and, unless free, is reserved by client ``i // 25``;
+    by ``i % 4`` it is free, held (10 minutes ago), expired (held 2 hours ago) or confirmed (yesterday).
+    """
+    with transaction.atomic():
+        providers = list(Provider.objects.order_by("pk"))
+        clients = list(Client.objects.order_by("pk"))
+        for index in range(start, stop):
+            if index // SLOTS_PER_PROVIDER == len(providers):
+                providers.append(make_provider("Provider", f"Number {len(providers) + 1:03}"))
+            if index // SLOTS_PER_CLIENT == len(clients):
+                clients.append(make_client("Client", f"Number {len(clients) + 1:03}"))
+            start_time = FIRST_SLOT + SLOT * (index % SLOTS_PER_PROVIDER)
+            slot = Appointment.objects.create(
+                provider=providers[index // SLOTS_PER_PROVIDER], start_time=start_time, end_time=start_time + SLOT
+            )
+            client = clients[index // SLOTS_PER_CLIENT]
+            state = index % 4
+            if state == 1:
+                make_reservation(client, slot, created_at=NOW - timedelta(minutes=10))
+            elif state == 2:
+                make_reservation(client, slot, created_at=NOW - timedelta(hours=2))
+            elif state == 3:
+                make_reservation(client, slot, created_at=NOW - timedelta(days=1), confirmed=True)
+
+
+def variables_at(operation: Example, size: int) -> dict[str, Any]:
+    """The example's variables with the largest pages; for the bulk creation, a range of ``size`` slots."""
+    variables = dict(operation.variables)
+    if "first" in variables:
+        variables["first"] = 100
+    if operation.field == "appointmentBulkCreate":
+        # The payload lists the slots of the submitted range: 5, then 100 (a full page). A larger range would
+        # only make SQLite split the INSERT into batches of 249 rows (its 999 parameters), which is batching,
+        # not a query per node.
+        variables["endTime"] = (FIRST_SLOT + SLOT * min(size, 100)).isoformat()
+    return variables
+
+
+def count_queries(graphql, operation: Example, size: int) -> tuple[int, list[str]]:
+    variables = variables_at(operation, size)
+    with CaptureQueriesContext(connection) as context:
+        body = graphql(operation.query, variables)
+    assert_no_errors(operation, body)
+    return len(context.captured_queries), [query["sql"] for query in context.captured_queries]
+
+
+MEASURED = [example(name) for name in EXPECTED]
+
+
+@pytest.mark.parametrize("operation", MEASURED, ids=str)
+def test_query_count_does_not_grow_with_the_data(operation: Example, graphql, frozen) -> None:
+    counts = {}
+    statements = {}
+    for start, size in zip((0, *SIZES), SIZES, strict=False):
+        populate(start, size)
+        counts[size], statements[size] = count_queries(graphql, operation, size)
+    listing = "\n".join(f"  {sql[:200]}" for sql in statements[SIZES[-1]])
+    assert counts == dict.fromkeys(SIZES, EXPECTED[operation.name]), (
+        f"{operation.name}: {counts} SQL queries at {SIZES} slots, expected {EXPECTED[operation.name]} each. "
+        f"Queries at {SIZES[-1]} slots:\n{listing}"
+    )
+
+
+def test_every_example_query_is_measured() -> None:
+    queries = {operation.name for operation in EXAMPLES if not operation.is_mutation}
+    assert queries <= EXPECTED.keys()
+
+
+def test_the_dataset_has_every_state(frozen) -> None:
+    for start, size in zip((0, *SIZES), SIZES, strict=False):
+        populate(start, size)
+        reservations = Reservation.objects.all()
+        states = {state: reservations.in_state(state, NOW).count() for state in ReservationState}
+        free = Appointment.objects.filter(reservations__isnull=True).count()
+        available = Appointment.objects.available(NOW).count()
+        assert min(*states.values(), free) > 0, (size, states, free)
+        assert available == free + states[ReservationState.EXPIRED], (size, states, free, available)
