@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -10,7 +11,8 @@ from django.test import Client as HttpClient
 from freezegun import freeze_time
 from freezegun.api import FrozenDateTimeFactory
 
-from tests.factories import NOW
+from reservation.models import Appointment, Client, Provider
+from tests.factories import NOW, make_client, make_provider, make_slot
 
 GraphQL = Callable[..., dict[str, Any]]
 
@@ -41,6 +43,24 @@ def frozen() -> Iterator[FrozenDateTimeFactory]:
     with freeze_time(NOW) as frozen_time:
         assert isinstance(frozen_time, FrozenDateTimeFactory)
         yield frozen_time
+
+
+@pytest.fixture
+def provider() -> Provider:
+    """A provider."""
+    return make_provider()
+
+
+@pytest.fixture
+def patient() -> Client:
+    """A client (named so as not to shadow pytest-django's HTTP ``client`` fixture)."""
+    return make_client()
+
+
+@pytest.fixture
+def slot(provider: Provider) -> Appointment:
+    """A slot of ``provider`` two days after `NOW`: reservable under the frozen clock."""
+    return make_slot(provider, NOW + timedelta(days=2))
 
 
 def on_postgresql() -> bool:

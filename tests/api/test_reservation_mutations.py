@@ -20,21 +20,6 @@ pytestmark = pytest.mark.django_db
 SLOT_START = NOW + timedelta(days=2)
 
 
-@pytest.fixture
-def provider():
-    return make_provider()
-
-
-@pytest.fixture
-def patient():
-    return make_client()
-
-
-@pytest.fixture
-def slot(provider):
-    return make_slot(provider, SLOT_START)
-
-
 def reserve(graphql: GraphQL, patient: Client, slot: Appointment) -> dict[str, Any]:
     body = graphql(
         RESERVATION_CREATE,

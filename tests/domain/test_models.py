@@ -22,16 +22,6 @@ AT_EXPIRY = NOW + timedelta(minutes=30)
 
 
 @pytest.fixture
-def provider():
-    return make_provider()
-
-
-@pytest.fixture
-def patient():
-    return make_client()
-
-
-@pytest.fixture
 def hold(provider, patient):
     """An unconfirmed reservation made at NOW, expiring at NOW+30:00."""
     return make_reservation(patient, make_slot(provider, SLOT_START), NOW)

@@ -22,22 +22,6 @@ pytestmark = pytest.mark.django_db
 DAY_AFTER = NOW + timedelta(days=2)
 
 
-@pytest.fixture
-def provider():
-    return make_provider()
-
-
-@pytest.fixture
-def patient():
-    """A client (named so as not to shadow pytest-django's HTTP ``client`` fixture)."""
-    return make_client()
-
-
-@pytest.fixture
-def slot(provider):
-    return make_slot(provider, DAY_AFTER)
-
-
 def refused(code: ErrorCode, field: str, call: Callable[..., object], **kwargs: Any) -> None:
     """Call ``call(**kwargs)``, assert it raises DomainError with ``code`` and ``field``."""
     with pytest.raises(DomainError) as raised:
