@@ -85,11 +85,11 @@ def _appointments_page(
     """A page of ``provider``'s slots from ``queryset()``, within the optional start window, by start time."""
     from api.query.appointment import AppointmentType
 
-    window: dict[str, datetime] = {}
-    if require_aware(start_from, "startFrom") is not None:
-        window["start_time__gte"] = start_from  # type: ignore[assignment]
-    if require_aware(start_before, "startBefore") is not None:
-        window["start_time__lt"] = start_before  # type: ignore[assignment]
+    bounds = {
+        "start_time__gte": require_aware(start_from, "startFrom"),
+        "start_time__lt": require_aware(start_before, "startBefore"),
+    }
+    window = {lookup: value for lookup, value in bounds.items() if value is not None}
     return load_page(
         info,
         key=(f"provider.{field_name}", tuple(sorted(window.items()))),
