@@ -142,3 +142,9 @@ LOGGING: dict[str, Any] = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# --- GraphQL edge: limits, introspection, persisted queries (see api/views.py) -------------------------------
+# --- end GraphQL edge -----------------------------------------------------------------------------------------
+
+# --- Identity: tokens, OpenID Connect, login lock-out, rate limits (see api/auth/) ---------------------------
+# --- end identity ---------------------------------------------------------------------------------------------
