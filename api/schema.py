@@ -6,21 +6,25 @@ from api.mutation.appointment import AppointmentMutations
 from api.mutation.client import ClientMutations
 from api.mutation.provider import ProviderMutations
 from api.mutation.reservation import ReservationMutations
+from api.mutation.token import TokenMutations
 from api.node import Node
 from api.query.appointment import AppointmentQueries
 from api.query.client import ClientQueries
 from api.query.provider import ProviderQueries
 from api.query.reservation import ReservationQueries
+from api.query.viewer import ViewerQueries
 
 
-class Query(ProviderQueries, ClientQueries, AppointmentQueries, ReservationQueries, graphene.ObjectType):
+class Query(ViewerQueries, ProviderQueries, ClientQueries, AppointmentQueries, ReservationQueries, graphene.ObjectType):
     """Read the schedule: providers, clients, appointment slots and reservations."""
 
     node = Node.Field(description="Any provider, client, appointment slot or reservation by global ID.")
 
 
-class Mutation(ProviderMutations, ClientMutations, AppointmentMutations, ReservationMutations, graphene.ObjectType):
-    """Change the schedule: register people, publish availability, reserve and confirm."""
+class Mutation(
+    TokenMutations, ProviderMutations, ClientMutations, AppointmentMutations, ReservationMutations, graphene.ObjectType
+):
+    """Change the schedule: sign in, register people, publish availability, reserve and confirm."""
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)

@@ -1,22 +1,84 @@
-"""The GraphQL HTTP endpoint."""
+"""The GraphQL HTTP endpoint, /graphql: graphene-django's view behind the checks of the API's edge.
 
+A request meets these checks in this order. Each refusal is a JSON body ``{"errors": [{"message": ...,
+"extensions": {"code": ...}}]}`` and nothing runs; every setting named is in settings/base.py's GraphQL-edge block.
+
+1. Method: GET or POST, else 405 (graphene-django).
+2. Media type: a POST body must be ``application/json``, else 415 UNSUPPORTED_MEDIA_TYPE. Form encoding,
+   multipart, text/plain and application/graphql are what a cross-site form or a "simple" fetch can send
+   without a CORS preflight, and this endpoint is csrf_exempt, so they run nothing. A GET's body is ignored.
+3. Body: one JSON object, of at most ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes (Django's, 2.5 MB; else 413
+   QUERY_TOO_LARGE). A list (a batch) is 400 BATCHED_REQUESTS_NOT_SUPPORTED; anything else that is not an
+   object, or not JSON, is 400 BAD_REQUEST.
+4. GraphiQL: a GET preferring text/html gets the GraphiQL page, when GraphiQL is on (``GRAPHIQL``).
+5. Parameters: ``query`` and ``operationName`` must be strings and ``variables`` an object (400 BAD_REQUEST).
+   A document named by hash (``documentId`` or Apollo's ``extensions.persistedQuery``) is looked up in the
+   persisted query manifest (`api.persisted_queries`); an unknown hash is PERSISTED_QUERY_NOT_FOUND with
+   HTTP 200, as Apollo Server answers, so that an APQ client sends the document in full next.
+6. Size: a document over ``GRAPHQL_MAX_QUERY_BYTES`` bytes is 413 QUERY_TOO_LARGE, before any parsing.
+7. Trusted documents: with ``GRAPHQL_PERSISTED_QUERIES_ONLY``, a document not in the manifest is 400
+   PERSISTED_QUERY_NOT_FOUND.
+8. Parsing stops after ``GRAPHQL_MAX_TOKENS`` tokens: 413 QUERY_TOO_LARGE; other syntax errors are 400
+   GRAPHQL_PARSE_FAILED.
+9. GET runs queries only: a mutation is 405 (graphene-django).
+10. Validation: graphql-core's standard rules, then `api.limits` (QUERY_TOO_DEEP, TOO_MANY_SELECTIONS,
+    TOO_MANY_ALIASES, QUERY_TOO_COMPLEX) and, when ``GRAPHQL_INTROSPECTION`` is off, no ``__schema``/``__type``:
+    400, GRAPHQL_VALIDATION_FAILED unless the rule gives its own code.
+11. Execution with request-scoped DataLoaders: the execution context runs the synchronous DataLoaders'
+    batches after each level of the query; each request gets its own `Loaders` (attached to the request,
+    which is the GraphQL context), so nothing is shared between threads.
+12. Errors are formatted by `api.errors.format_error` (codes; unexpected exceptions masked behind an id); with
+    ``GRAPHQL_HIDE_SUGGESTIONS``, "Did you mean ...?" is cut from every message so that typos cannot map the
+    schema.
+"""
+
+import json
+import re
 from typing import Any
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import connection, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
+from graphene_django.constants import MUTATION_ERRORS_FLAG
+from graphene_django.settings import graphene_settings
 from graphene_django.views import GraphQLView as BaseGraphQLView
+from graphene_django.views import HttpError
+from graphql import (
+    ExecutionResult,
+    GraphQLSyntaxError,
+    OperationType,
+    execute,
+    get_operation_ast,
+    parse,
+    validate,
+    validate_schema,
+)
 
+from api import persisted_queries
 from api.errors import format_error
 from api.execution import ExecutionContext
+from api.limits import request_variables, validation_rules
 from api.loaders import Loaders
+
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+_TOO_MANY_TOKENS = re.compile(r"Document contains more than \d+ tokens")
+
+
+class RequestRefused(HttpError):
+    """A request refused at the edge, before GraphQL runs: its HTTP status and ``extensions.code``."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(HttpResponse(status=status), message)
+        self.code = code
+
+
+def _bad_request(message: str) -> RequestRefused:
+    return RequestRefused(400, "BAD_REQUEST", message)
 
 
 class GraphQLView(BaseGraphQLView):
-    """graphene-django's view with request-scoped DataLoaders and masked unexpected errors.
-
-    The execution context runs the synchronous DataLoaders' batches after each level of the query; each
-    request gets its own `Loaders` (attached to the request, which is the GraphQL context), so nothing is
-    shared between threads. Validation uses graphql-core's standard rules.
-    """
+    """graphene-django's view with the edge's checks, request-scoped DataLoaders and masked unexpected errors."""
 
     execution_context_class = ExecutionContext
 
@@ -26,4 +88,168 @@ class GraphQLView(BaseGraphQLView):
 
     @staticmethod
     def format_error(error: Exception) -> dict[str, Any]:
-        return format_error(error)
+        if isinstance(error, RequestRefused):
+            formatted = {"message": error.message, "extensions": {"code": error.code}}
+        else:
+            formatted = format_error(error)
+        if settings.GRAPHQL_HIDE_SUGGESTIONS and isinstance(formatted.get("message"), str):
+            formatted["message"] = _SUGGESTION.sub("", formatted["message"])
+        return formatted
+
+    @classmethod
+    def can_display_graphiql(cls, request: HttpRequest, data: dict[str, Any]) -> bool:
+        # The URL conf passes GRAPHIQL when it is imported; reading it again here lets a test switch it off.
+        return bool(settings.GRAPHIQL) and bool(super().can_display_graphiql(request, data))
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        """The request's JSON object: checks 2 and 3 of the module's list."""
+        if request.method != "POST":
+            return {}
+        content_type = self.get_content_type(request)
+        if content_type != "application/json":
+            raise RequestRefused(
+                415,
+                "UNSUPPORTED_MEDIA_TYPE",
+                f"POST a JSON body with Content-Type: application/json (received {content_type or 'none'}).",
+            )
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            raise RequestRefused(
+                413,
+                "QUERY_TOO_LARGE",
+                f"The request body is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes (DATA_UPLOAD_MAX_MEMORY_SIZE).",
+            ) from None
+        try:
+            data = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise _bad_request("POST body sent invalid JSON.") from None
+        if isinstance(data, list):
+            raise RequestRefused(
+                400,
+                "BATCHED_REQUESTS_NOT_SUPPORTED",
+                "Batched requests are not supported: send one operation per request, as a JSON object.",
+            )
+        if not isinstance(data, dict):
+            raise _bad_request("The request body must be a JSON object with a `query`.")
+        return data
+
+    def get_graphql_params(self, request: HttpRequest, data: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
+        """``query``, ``variables``, ``operationName`` and ``id``, checked; a document named by hash is looked up."""
+        query, variables, operation_name, id_ = super().get_graphql_params(request, data)
+        if query is not None and not isinstance(query, str):
+            raise _bad_request("`query` must be a string.")
+        if not variables:
+            variables = None
+        elif not isinstance(variables, dict):
+            raise _bad_request("`variables` must be a JSON object.")
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise _bad_request("`operationName` must be a string.")
+        try:
+            sha256 = persisted_queries.requested_hash(request.GET if request.method == "GET" else data)
+        except persisted_queries.InvalidPersistedQuery as error:
+            raise _bad_request(str(error)) from None
+        if sha256 is not None:
+            if not query:
+                query = persisted_queries.lookup(sha256)
+                if query is None:
+                    refusal = RequestRefused(200, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
+                    refusal.response["Cache-Control"] = "private, no-cache, must-revalidate"
+                    raise refusal
+            elif persisted_queries.document_hash(query) != sha256:
+                raise _bad_request("The document's SHA-256 hash does not match the hash sent with it.")
+        return query, variables, operation_name, id_
+
+    def execute_graphql_request(
+        self,
+        request: HttpRequest,
+        data: dict[str, Any],
+        query: str | None,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        show_graphiql: bool = False,
+    ) -> ExecutionResult | None:
+        """graphene-django's parse, validate and execute, with checks 6 to 10 of the module's list."""
+        if not query:
+            if show_graphiql:
+                return None
+            raise HttpError(HttpResponseBadRequest("Must provide query string."))
+        size = len(query.encode("utf-8"))
+        if size > settings.GRAPHQL_MAX_QUERY_BYTES:
+            raise RequestRefused(
+                413,
+                "QUERY_TOO_LARGE",
+                f"The query document is {size} bytes; the limit is {settings.GRAPHQL_MAX_QUERY_BYTES} bytes.",
+            )
+        if settings.GRAPHQL_PERSISTED_QUERIES_ONLY and not persisted_queries.is_trusted(query):
+            raise RequestRefused(
+                400,
+                "PERSISTED_QUERY_NOT_FOUND",
+                "Only persisted (trusted) documents run here: send one of the documents of the persisted query"
+                " manifest exactly, or its SHA-256 hash.",
+            )
+
+        schema = self.schema.graphql_schema
+        schema_validation_errors = validate_schema(schema)
+        if schema_validation_errors:
+            return ExecutionResult(data=None, errors=schema_validation_errors)
+
+        try:
+            document = parse(query, max_tokens=settings.GRAPHQL_MAX_TOKENS)
+        except GraphQLSyntaxError as error:
+            if _TOO_MANY_TOKENS.search(error.message):
+                raise RequestRefused(
+                    413,
+                    "QUERY_TOO_LARGE",
+                    f"The query document has more than {settings.GRAPHQL_MAX_TOKENS} tokens, the limit.",
+                ) from None
+            return ExecutionResult(data=None, errors=[error])
+
+        operation_ast = get_operation_ast(document, operation_name)
+        if request.method == "GET" and operation_ast is not None and operation_ast.operation != OperationType.QUERY:
+            if show_graphiql:
+                return None
+            raise HttpError(
+                HttpResponseNotAllowed(
+                    ["POST"], f"Can only perform a {operation_ast.operation.value} operation from a POST request."
+                )
+            )
+
+        hide_suggestions = bool(settings.GRAPHQL_HIDE_SUGGESTIONS)
+        with request_variables(variables):
+            validation_errors = validate(
+                schema,
+                document,
+                validation_rules(),
+                graphene_settings.MAX_VALIDATION_ERRORS,
+                hide_suggestions=hide_suggestions,
+            )
+        if validation_errors:
+            return ExecutionResult(data=None, errors=validation_errors)
+
+        try:
+            execute_options: dict[str, Any] = {
+                "root_value": self.get_root_value(request),
+                "context_value": self.get_context(request),
+                "variable_values": variables,
+                "operation_name": operation_name,
+                "middleware": self.get_middleware(request),
+                "execution_context_class": self.execution_context_class,
+                "hide_suggestions": hide_suggestions,
+            }
+            if (
+                operation_ast is not None
+                and operation_ast.operation == OperationType.MUTATION
+                and (
+                    graphene_settings.ATOMIC_MUTATIONS is True
+                    or connection.settings_dict.get("ATOMIC_MUTATIONS", False) is True
+                )
+            ):
+                with transaction.atomic():
+                    result = execute(schema, document, **execute_options)
+                    if getattr(request, MUTATION_ERRORS_FLAG, False) is True:
+                        transaction.set_rollback(True)
+                return result  # type: ignore[return-value]
+            return execute(schema, document, **execute_options)  # type: ignore[return-value]
+        except Exception as error:  # noqa: BLE001 - as graphene-django: reported through format_error, masked
+            return ExecutionResult(errors=[error])  # type: ignore[list-item]

@@ -10,6 +10,13 @@ variables of ``NN_name.variables.json``. Variables holding the global ID of obje
 written, for a fresh database) refer to a collection variable instead (``{{providerId}}``, ...), which the
 test scripts of earlier requests set from their responses, so that running the collection in order chains
 the walkthrough against any database, demo data or not.
+
+Authentication: the collection sends ``Authorization: Bearer {{accessToken}}`` (collection-level bearer auth);
+the staff login, ``00 tokenCreate``, stores ``accessToken`` and ``refreshToken``, and ``13 tokenRefresh``
+replaces them. Logins and refreshes are sent without a token (an expired one would be refused with HTTP 401).
+The steps that the new provider and client take themselves are preceded by their own login (a request built
+from ``00_tokenCreate.graphql`` with the username and password they were registered with) and send that
+login's token instead (``{{providerAccessToken}}``, ``{{clientAccessToken}}``).
 """
 
 import base64
@@ -17,6 +24,7 @@ import binascii
 import json
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +41,57 @@ ID_VARIABLES = {
     "ReservationType": "reservationId",
 }
 
-# Root field of an example -> (collection variable to set, JavaScript path to the ID in the response body).
+# Usernames registered by the walkthrough -> the collection variable standing for them, so that a second run
+# on the same database needs only new values there (the first run's usernames are taken).
+USERNAME_VARIABLES = {
+    "rosalind.franklin": "providerUsername",
+    "margaret.hamilton": "clientUsername",
+}
+
+# Variables holding a token -> the collection variable that holds the current one.
+TOKEN_VARIABLES = {"refreshToken": "refreshToken"}
+
+# Root field of an example -> [(collection variable to set, JavaScript path to its value in the response body)].
 CAPTURES = {
-    "providerCreate": ("providerId", "body.data.providerCreate.provider.id"),
-    "clientCreate": ("clientId", "body.data.clientCreate.client.id"),
-    "availableAppointments": ("appointmentId", "body.data.availableAppointments.edges[0].node.id"),
-    "reservationCreate": ("reservationId", "body.data.reservationCreate.reservation.id"),
+    "tokenCreate": [
+        ("accessToken", "body.data.tokenCreate.accessToken"),
+        ("refreshToken", "body.data.tokenCreate.refreshToken"),
+    ],
+    "providerCreate": [("providerId", "body.data.providerCreate.provider.id")],
+    "clientCreate": [("clientId", "body.data.clientCreate.client.id")],
+    "availableAppointments": [("appointmentId", "body.data.availableAppointments.edges[0].node.id")],
+    "reservationCreate": [("reservationId", "body.data.reservationCreate.reservation.id")],
+    "tokenRefresh": [
+        ("accessToken", "body.data.tokenRefresh.accessToken"),
+        ("refreshToken", "body.data.tokenRefresh.refreshToken"),
+    ],
+}
+
+
+@dataclass(frozen=True)
+class RoleLogin:
+    """A login request inserted before ``before``: the person registered by ``registered_by`` logs in."""
+
+    before: str  # the first example this person runs
+    role: str  # "provider" or "client"
+    registered_by: str  # the example whose variables hold their username and password
+    token_variable: str  # the collection variable that keeps their access token
+
+
+ROLE_LOGINS = [
+    RoleLogin("03_appointmentBulkCreate", "provider", "01_providerCreate", "providerAccessToken"),
+    RoleLogin("04_availableAppointments", "client", "02_clientCreate", "clientAccessToken"),
+]
+LOGIN_EXAMPLE = "00_tokenCreate"
+
+# Examples sent with another token than the collection's (staff) one; None: without any.
+REQUEST_TOKENS: dict[str, str | None] = {
+    "00_tokenCreate": None,
+    "03_appointmentBulkCreate": "providerAccessToken",
+    "04_availableAppointments": "clientAccessToken",
+    "05_reservationCreate": "clientAccessToken",
+    "06_reservationConfirm": "clientAccessToken",
+    "13_tokenRefresh": None,
 }
 
 EXAMPLE_NAME = re.compile(r"^(?P<number>\d+)_(?P<field>\w+)$")
@@ -59,17 +112,28 @@ def _decode_global_id(value: str) -> tuple[str, str] | None:
     return (type_name, pk) if pk else None
 
 
-def postman_variables(value: Any) -> Any:
-    """``value`` with the walkthrough's global IDs (object 1 of each type) replaced by collection variables."""
+def postman_variables(value: Any, key: str | None = None) -> Any:
+    """``value`` with the walkthrough's IDs (object 1 of each type), usernames and tokens as collection variables."""
     if isinstance(value, dict):
-        return {key: postman_variables(item) for key, item in value.items()}
+        return {name: postman_variables(item, name) for name, item in value.items()}
     if isinstance(value, list):
         return [postman_variables(item) for item in value]
     if isinstance(value, str):
+        if key in TOKEN_VARIABLES:
+            return "{{" + TOKEN_VARIABLES[key] + "}}"
+        if key == "username" and value in USERNAME_VARIABLES:
+            return "{{" + USERNAME_VARIABLES[value] + "}}"
         decoded = _decode_global_id(value)
         if decoded is not None and decoded[1] == "1" and decoded[0] in ID_VARIABLES:
             return "{{" + ID_VARIABLES[decoded[0]] + "}}"
     return value
+
+
+def bearer_auth(variable: str | None) -> dict[str, Any]:
+    """Postman auth: ``Authorization: Bearer {{variable}}``, or no Authorization header when ``variable`` is None."""
+    if variable is None:
+        return {"type": "noauth"}
+    return {"type": "bearer", "bearer": [{"key": "token", "value": "{{" + variable + "}}", "type": "string"}]}
 
 
 def description(query: str) -> str:
@@ -82,8 +146,8 @@ def description(query: str) -> str:
     return " ".join(lines)
 
 
-def test_script(field: str, is_mutation: bool) -> list[str]:
-    """Postman test script lines: no GraphQL errors, no payload errors, and the ID to keep, if any."""
+def test_script(field: str, is_mutation: bool, captures: list[tuple[str, str]]) -> list[str]:
+    """Postman test script lines: no GraphQL errors, no payload errors, and the values to keep, if any."""
     lines = [
         "const body = pm.response.json();",
         'pm.test("HTTP 200 without GraphQL errors", function () {',
@@ -97,46 +161,100 @@ def test_script(field: str, is_mutation: bool) -> list[str]:
             f"    pm.expect(body.data.{field}.errors).to.eql([]);",
             "});",
         ]
-    if field in CAPTURES:
-        variable, path = CAPTURES[field]
+    for variable, path in captures:
         lines += [
             f'pm.test("keeps {variable}", function () {{',
-            f"    const id = {path};",
-            "    pm.expect(id).to.be.a('string');",
-            f'    pm.collectionVariables.set("{variable}", id);',
+            f"    const value = {path};",
+            "    pm.expect(value).to.be.a('string');",
+            f'    pm.collectionVariables.set("{variable}", value);',
             "});",
         ]
     return lines
 
 
-def request_item(name: str) -> dict[str, Any]:
-    """The collection item of example ``name``."""
+def read_example(name: str) -> tuple[str, str, dict[str, Any]]:
+    """Root field, query text and variables of example ``name``."""
     match = EXAMPLE_NAME.match(name)
     if match is None:
         raise ValueError(f"Example {name!r} is not named NN_rootField.")
-    field = match["field"]
     query = (EXAMPLES_DIR / f"{name}.graphql").read_text(encoding="utf-8")
     variables = json.loads((EXAMPLES_DIR / f"{name}.variables.json").read_text(encoding="utf-8"))
-    is_mutation = any(line.startswith("mutation ") for line in query.splitlines())
-    return {
-        "name": f"{match['number']} {field}",
-        "event": [{"listen": "test", "script": {"type": "text/javascript", "exec": test_script(field, is_mutation)}}],
-        "request": {
-            "method": "POST",
-            "header": [{"key": "Content-Type", "value": "application/json"}],
-            "body": {
-                "mode": "graphql",
-                "graphql": {"query": query, "variables": json.dumps(postman_variables(variables), indent=2)},
-            },
-            "url": {"raw": "{{baseUrl}}/graphql", "host": ["{{baseUrl}}"], "path": ["graphql"]},
-            "description": f"{description(query)}\n\nFrom examples/{name}.graphql and {name}.variables.json.",
+    return match["field"], query, variables
+
+
+def graphql_item(
+    name: str, query: str, variables: dict[str, Any], script: list[str], auth: dict[str, Any] | None, about: str
+) -> dict[str, Any]:
+    """A collection item POSTing ``query`` with ``variables``; ``auth`` None inherits the collection's."""
+    request: dict[str, Any] = {
+        "method": "POST",
+        "header": [{"key": "Content-Type", "value": "application/json"}],
+        "body": {
+            "mode": "graphql",
+            "graphql": {"query": query, "variables": json.dumps(postman_variables(variables), indent=2)},
         },
+        "url": {"raw": "{{baseUrl}}/graphql", "host": ["{{baseUrl}}"], "path": ["graphql"]},
+        "description": about,
     }
+    if auth is not None:
+        request["auth"] = auth
+    return {
+        "name": name,
+        "event": [{"listen": "test", "script": {"type": "text/javascript", "exec": script}}],
+        "request": request,
+    }
+
+
+def request_item(name: str) -> dict[str, Any]:
+    """The collection item of example ``name``."""
+    field, query, variables = read_example(name)
+    is_mutation = any(line.startswith("mutation ") for line in query.splitlines())
+    return graphql_item(
+        name.replace("_", " ", 1),
+        query,
+        variables,
+        test_script(field, is_mutation, CAPTURES.get(field, [])),
+        bearer_auth(REQUEST_TOKENS[name]) if name in REQUEST_TOKENS else None,
+        f"{description(query)}\n\nFrom examples/{name}.graphql and {name}.variables.json.",
+    )
+
+
+def login_item(login: RoleLogin) -> dict[str, Any]:
+    """The login of the walkthrough's provider or client: 00_tokenCreate with the credentials they were given."""
+    field, query, _ = read_example(LOGIN_EXAMPLE)
+    _, _, registered = read_example(login.registered_by)
+    variables = {"username": registered["username"], "password": registered["password"]}
+    return graphql_item(
+        f"Log in as the {login.role} (tokenCreate)",
+        query,
+        variables,
+        test_script(field, True, [(login.token_variable, f"body.data.{field}.accessToken")]),
+        bearer_auth(None),
+        f"The {login.role} registered by {login.registered_by.replace('_', ' ', 1)} logs in; the next requests they "
+        f"send carry their token, {{{{{login.token_variable}}}}}.\n\nFrom examples/{LOGIN_EXAMPLE}.graphql, with "
+        f"the username and password of {login.registered_by}.variables.json.",
+    )
+
+
+def items() -> list[dict[str, Any]]:
+    """Every request of the collection, in walkthrough order: the examples and the role logins."""
+    logins = {login.before: login for login in ROLE_LOGINS}
+    result = []
+    for name in example_names():
+        if name in logins:
+            result.append(login_item(logins[name]))
+        result.append(request_item(name))
+    return result
 
 
 def build_collection() -> dict[str, Any]:
     """The whole Postman collection (schema v2.1.0) of the examples."""
     variables = [{"key": "baseUrl", "value": BASE_URL, "type": "string"}]
+    for username, variable in USERNAME_VARIABLES.items():
+        variables.append({"key": variable, "value": username, "type": "string"})
+    for variable in ("accessToken", "refreshToken", *(login.token_variable for login in ROLE_LOGINS)):
+        # Set by the test scripts of the logins and of tokenRefresh.
+        variables.append({"key": variable, "value": "", "type": "string"})
     for type_name, variable in ID_VARIABLES.items():
         # Defaults: object 1 of each type, right for a fresh database; the test scripts overwrite them.
         default = base64.b64encode(f"{type_name}:1".encode()).decode()
@@ -145,17 +263,23 @@ def build_collection() -> dict[str, Any]:
         "info": {
             "name": "Reservation service GraphQL examples",
             "description": (
-                "The example operations of examples/, in walkthrough order: create a provider and a client, "
-                "publish availability, list available slots, reserve, confirm, then read everything back. Run "
-                "the folder in order (Collection Runner): each request's test script stores the IDs it returns "
-                "in the collection variables providerId, clientId, appointmentId and reservationId, which later "
-                "requests use. Set baseUrl to your server (default http://127.0.0.1:8000, as `make run` serves)."
+                "The example operations of examples/, in walkthrough order: staff log in and register a provider "
+                "and a client; the provider logs in and publishes availability; the client logs in, lists "
+                "available slots, reserves and confirms; staff read everything back, then refresh their token and "
+                "log out. Run the folder in order (Collection Runner). Requests send the collection's bearer token "
+                "{{accessToken}} (staff), except the logins and tokenRefresh (no token) and the provider's and the "
+                "client's steps ({{providerAccessToken}}, {{clientAccessToken}}); access tokens live 5 minutes. "
+                "Test scripts store the tokens and the IDs the requests return (providerId, clientId, "
+                "appointmentId, reservationId) in collection variables that later requests use. Set baseUrl to "
+                "your server (default http://127.0.0.1:8000, as `make run` serves). On a database where the "
+                "walkthrough already ran, set providerUsername and clientUsername to new usernames."
                 "\n\nGenerated by examples/build_postman_collection.py; edit the .graphql and .variables.json "
                 "files, not this file."
             ),
             "schema": SCHEMA_URL,
         },
-        "item": [request_item(name) for name in example_names()],
+        "auth": bearer_auth("accessToken"),
+        "item": items(),
         "variable": variables,
     }
 
@@ -174,7 +298,7 @@ def main(argv: list[str]) -> int:
             return 1
         return 0
     COLLECTION_PATH.write_text(text, encoding="utf-8")
-    print(f"Wrote {COLLECTION_PATH} ({len(example_names())} requests).")
+    print(f"Wrote {COLLECTION_PATH} ({len(items())} requests).")
     return 0
 
 

@@ -15,7 +15,15 @@ from django.utils import timezone
 
 from reservation import rules
 from reservation.errors import DomainError
-from reservation.models import Appointment, Client, Provider, Reservation, ReservationState
+from reservation.models import (
+    Appointment,
+    Client,
+    ExternalIdentity,
+    Provider,
+    RefreshToken,
+    Reservation,
+    ReservationState,
+)
 from reservation.services.reservations import reservation_confirm
 
 
@@ -23,18 +31,20 @@ from reservation.services.reservations import reservation_confirm
 class ProviderAdmin(admin.ModelAdmin[Provider]):
     """Providers, searchable by name."""
 
-    list_display = ("id", "first_name", "last_name", "created_at")
-    search_fields = ("first_name", "last_name")
+    list_display = ("id", "first_name", "last_name", "user", "created_at")
+    search_fields = ("first_name", "last_name", "user__username")
     ordering = ("last_name", "first_name")
+    autocomplete_fields = ("user",)
 
 
 @admin.register(Client)
 class ClientAdmin(admin.ModelAdmin[Client]):
     """Clients, searchable by name."""
 
-    list_display = ("id", "first_name", "last_name", "created_at")
-    search_fields = ("first_name", "last_name")
+    list_display = ("id", "first_name", "last_name", "user", "created_at")
+    search_fields = ("first_name", "last_name", "user__username")
     ordering = ("last_name", "first_name")
+    autocomplete_fields = ("user",)
 
 
 class ReservationStateFilter(admin.SimpleListFilter):
@@ -149,3 +159,38 @@ class AppointmentAdmin(admin.ModelAdmin[Appointment]):
     def state(self, appointment: Appointment) -> str:
         """open, held, booked or closed (starting within the notice period), at page load."""
         return str(appointment.state)  # type: ignore[attr-defined]
+
+
+@admin.register(ExternalIdentity)
+class ExternalIdentityAdmin(admin.ModelAdmin[ExternalIdentity]):
+    """Links between an OpenID Connect subject (issuer + sub) and a user; staff create them here."""
+
+    list_display = ("user", "issuer", "subject")
+    search_fields = ("user__username", "subject")
+    autocomplete_fields = ("user",)
+
+
+@admin.register(RefreshToken)
+class RefreshTokenAdmin(admin.ModelAdmin[RefreshToken]):
+    """Issued refresh tokens (sessions); staff can revoke them, never create or edit them."""
+
+    list_display = ("id", "user", "family", "created_at", "expires_at", "used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("user__username",)
+    readonly_fields = list_display
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: RefreshToken | None = None) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected sessions")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[RefreshToken]) -> None:
+        """Revoke every token of the selected tokens' sessions (rotation families)."""
+        families = queryset.values_list("family", flat=True)
+        count = RefreshToken.objects.filter(family__in=families, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        self.message_user(request, f"Revoked {count} refresh token(s).", messages.SUCCESS)

@@ -28,6 +28,18 @@ class ErrorCode(enum.Enum):
     """The client already holds or has booked a slot overlapping this one in time."""
     RESERVATION_EXPIRED = "reservation_expired"
     """The hold ran out (30 minutes by default) before it was confirmed."""
+    USERNAME_TAKEN = "username_taken"
+    """Another account already uses this username."""
+    WEAK_PASSWORD = "weak_password"  # noqa: S105 - an error code, not a password
+    """The password fails Django's password validators (length, similarity, common, numeric)."""
+    INVALID_CREDENTIALS = "invalid_credentials"
+    """Wrong username or password (deliberately not saying which)."""
+    LOCKED_OUT = "locked_out"
+    """Too many failed logins for this username from this address: wait for the cool-off (15 minutes)."""
+    INVALID_TOKEN = "invalid_token"  # noqa: S105 - an error code, not a token
+    """A token is forged, expired, revoked or of the wrong kind."""
+    RATE_LIMITED = "rate_limited"
+    """Too many requests of this kind from this user or address: retry later."""
 
 
 class DomainError(Exception):

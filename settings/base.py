@@ -144,7 +144,86 @@ LOGGING: dict[str, Any] = {
 }
 
 # --- GraphQL edge: limits, introspection, persisted queries (see api/views.py) -------------------------------
+# Each limit is several times what the example operations (examples/*.graphql) need; tests/security checks that
+# every example passes. The largest example is 1.3 KB and 129 tokens; GraphiQL's introspection query 1.6 KB, 183.
+# Longest query document, in bytes of UTF-8: a longer one is refused (HTTP 413, QUERY_TOO_LARGE) before parsing.
+GRAPHQL_MAX_QUERY_BYTES = int(os.environ.get("GRAPHQL_MAX_QUERY_BYTES", "10000"))
+# Most tokens (names, punctuation, values and comments) the parser reads before refusing the document (QUERY_TOO_LARGE).
+GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "2000"))
+# Deepest nesting of fields, in levels: `{ providers { edges { node { id } } } }` is 4. Examples reach 9.
+GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "12"))
+# Most field selections per operation, fragments expanded and aliases included. Examples reach 54; GraphiQL's
+# introspection query 229.
+GRAPHQL_MAX_SELECTIONS = int(os.environ.get("GRAPHQL_MAX_SELECTIONS", "300"))
+# Most aliased fields per operation, fragments expanded. Examples use none.
+GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "30"))
+# Highest cost per operation, in points: a field costs 1, a connection multiplies the cost of its selection by its
+# page size (`first`/`last`, 100 when not given). 08_clients costs 2,171 as written (first: 10) and 21,701 with
+# first: 100, the largest page; two levels of 100-node pages of a few fields pass, three levels (1,000,000+) do not.
+GRAPHQL_MAX_COST = int(os.environ.get("GRAPHQL_MAX_COST", "50000"))
+# Whether `__schema` and `__type` may be queried (`__typename` always may). Off in production.
+GRAPHQL_INTROSPECTION = True
+# Whether "Did you mean ...?" is removed from error messages, so typos cannot probe the schema. On in production.
+GRAPHQL_HIDE_SUGGESTIONS = False
+# The trusted documents by SHA-256 hash, written by `manage.py build_persisted_queries`.
+GRAPHQL_PERSISTED_QUERIES_MANIFEST = Path(
+    os.environ.get("GRAPHQL_PERSISTED_QUERIES_MANIFEST", BASE_DIR / "api" / "persisted_queries.json")
+)
+# More directories of *.graphql documents for the manifest (a front end's operations), comma-separated, relative
+# to the project's root; examples/ is always included.
+GRAPHQL_TRUSTED_DOCUMENTS_DIRS = env_list("GRAPHQL_TRUSTED_DOCUMENTS_DIRS")
+# Whether only the manifest's documents run (sent in full or by hash); any other is PERSISTED_QUERY_NOT_FOUND.
+GRAPHQL_PERSISTED_QUERIES_ONLY = os.environ.get("GRAPHQL_PERSISTED_QUERIES_ONLY", "0") == "1"
 # --- end GraphQL edge -----------------------------------------------------------------------------------------
 
 # --- Identity: tokens, OpenID Connect, login lock-out, rate limits (see api/auth/) ---------------------------
+# Bearer tokens are HS256 JWTs signed with this key (a separate secret from SECRET_KEY in production).
+JWT_SIGNING_KEY = os.environ.get("JWT_SIGNING_KEY", "")
+JWT_ISSUER = os.environ.get("JWT_ISSUER", "reservation-service")
+JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE", "reservation-api")
+# Access tokens are short-lived (minutes); refresh tokens rotate on every use (days).
+JWT_ACCESS_TOKEN_MINUTES = int(os.environ.get("JWT_ACCESS_TOKEN_MINUTES", "5"))
+JWT_REFRESH_TOKEN_DAYS = int(os.environ.get("JWT_REFRESH_TOKEN_DAYS", "14"))
+
+# Tokens of an external OpenID Connect identity provider (RS256), accepted when OIDC_ISSUER is set. Keys come
+# from OIDC_JWKS_FILE (a JWKS JSON file) or OIDC_JWKS_URL; `sub` maps to a user through ExternalIdentity.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+OIDC_AUDIENCE = os.environ.get("OIDC_AUDIENCE", "")
+OIDC_JWKS_FILE = os.environ.get("OIDC_JWKS_FILE", "")
+OIDC_JWKS_URL = os.environ.get("OIDC_JWKS_URL", "")
+OIDC_ALGORITHMS = ["RS256"]
+
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses logins while an account or address is locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+INSTALLED_APPS = [*INSTALLED_APPS, "axes", "django_ratelimit"]
+MIDDLEWARE = [*MIDDLEWARE, "api.auth.middleware.BearerTokenMiddleware", "axes.middleware.AxesMiddleware"]
+# Lock a username out for 15 minutes after 5 failed logins from the same address.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# Rate limits (django-ratelimit), counted in the "ratelimit" cache: Redis when REDIS_URL is set, as production
+# requires, so that every app server shares the counters. Rates are "count/period" (s, m, h, d).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES: dict[str, Any] = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "ratelimit"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+    ),
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+# Where the caller's address is read from: REMOTE_ADDR here; production (behind nginx) uses X-Real-IP.
+RATELIMIT_IP_META_KEY_NAME = "REMOTE_ADDR"
+RATELIMIT_LOGIN_PER_IP = os.environ.get("RATELIMIT_LOGIN_PER_IP", "30/m")
+RATELIMIT_LOGIN_PER_USERNAME = os.environ.get("RATELIMIT_LOGIN_PER_USERNAME", "10/m")
+RATELIMIT_RESERVATION_PER_USER = os.environ.get("RATELIMIT_RESERVATION_PER_USER", "30/m")
+RATELIMIT_RESERVATION_PER_IP = os.environ.get("RATELIMIT_RESERVATION_PER_IP", "300/m")
+RATELIMIT_SIGNUP_PER_IP = os.environ.get("RATELIMIT_SIGNUP_PER_IP", "20/h")
 # --- end identity ---------------------------------------------------------------------------------------------

@@ -6,35 +6,69 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client as HttpClient
 from freezegun import freeze_time
 from freezegun.api import FrozenDateTimeFactory
 
+from api.auth.tokens import issue_access_token
 from reservation.models import Appointment, Client, Provider
 from tests.factories import NOW, make_client, make_provider, make_slot
 
 GraphQL = Callable[..., dict[str, Any]]
 
 
+STAFF: Any = object()  # `as_user` default: act as the `staff_user` fixture
+
+
 @pytest.fixture
-def graphql(client: HttpClient) -> GraphQL:
+def staff_user(db: None) -> User:
+    """A support-staff user (staff and superuser)."""
+    return User.objects.create_user("staff", password="staff-password-2030", is_staff=True, is_superuser=True)
+
+
+def bearer(user: User) -> dict[str, str]:
+    """HTTP headers authenticating as ``user`` with a freshly issued access token."""
+    return {"Authorization": f"Bearer {issue_access_token(user)[0]}"}
+
+
+@pytest.fixture
+def graphql(client: HttpClient, staff_user: User) -> GraphQL:
     """Post a GraphQL operation to /graphql as JSON and return the decoded response body.
 
-    ``expect_status`` (default 200) is asserted, so a test never reads a failed response by accident.
+    The caller is staff unless ``as_user`` names another user, or None for an anonymous caller; a fresh
+    access token is issued for every call, so moving a frozen clock never expires it. ``expect_status``
+    (default 200) is asserted, so a test never reads a failed response by accident.
     """
 
-    def execute(query: str, variables: dict[str, Any] | None = None, expect_status: int = 200) -> dict[str, Any]:
+    def execute(
+        query: str,
+        variables: dict[str, Any] | None = None,
+        expect_status: int = 200,
+        as_user: User | None = STAFF,
+    ) -> dict[str, Any]:
+        user = staff_user if as_user is STAFF else as_user
         response = client.post(
             "/graphql",
             json.dumps({"query": query, "variables": variables or {}}),
             content_type="application/json",
+            headers=bearer(user) if user is not None else {},
         )
         assert response.status_code == expect_status, response.content
         body: dict[str, Any] = response.json()
         return body
 
     return execute
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit_counters() -> Iterator[None]:
+    """Start every test with empty rate-limit counters: a frozen clock keeps all tests in one window."""
+    caches["ratelimit"].clear()
+    yield
+    caches["ratelimit"].clear()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from graphene_django.settings import graphene_settings
 from graphql_relay import cursor_to_offset, offset_to_cursor
 from graphql_sync_dataloaders import SyncFuture
 
+from api.auth.permissions import get_viewer, scope
 from api.connections import check_page_arguments
 
 from .core import get_loaders, then
@@ -84,17 +85,20 @@ def load_page(
 ) -> SyncFuture:
     """A future of one connection page of ``parent_id``'s children.
 
-    ``queryset()`` gives the children of all parents, ``parent_field`` the path from a child row to its
-    parent's ID, ``order_by`` the connection's order (ending in a unique field), and ``node`` maps a row to
-    the node to return (for connections through a join table, such as a provider's clients through
-    reservations; rows mapping to the same node are merged, keeping the first). ``key`` names the
-    connection and its filters: parents asking with the same key and page share one query.
+    ``queryset()`` gives the children of all parents (narrowed to what the viewer may see),
+    ``parent_field`` the path from a child row to its parent's ID, ``order_by`` the connection's order
+    (ending in a unique field), and ``node`` maps a row to the node to return (for connections through a
+    join table, such as a provider's clients through reservations; rows mapping to the same node are
+    merged, keeping the first). ``key`` names the connection and its filters: parents asking with the same
+    key and page share one query.
     """
+
+    viewer = get_viewer(info)
 
     def batch(parent_ids: list[int]) -> list[list[Model]]:
         ordering = [F(field[1:]).desc() if field.startswith("-") else F(field).asc() for field in order_by]
         rows = (
-            queryset()
+            scope(queryset(), viewer)
             .filter(**{f"{parent_field}__in": parent_ids})
             .annotate(
                 _parent_id=F(parent_field),

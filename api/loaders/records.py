@@ -1,4 +1,7 @@
-"""Loaders of single records: a row by primary key, and a slot's confirmed reservation."""
+"""Loaders of single records: a row by primary key, and a slot's confirmed reservation.
+
+Rows the viewer may not see load as None.
+"""
 
 from collections.abc import Sequence
 
@@ -6,6 +9,7 @@ from django.db.models import Model
 from graphene import ResolveInfo
 from graphql_sync_dataloaders import SyncFuture
 
+from api.auth.permissions import get_viewer, scope
 from reservation.models import Reservation
 
 from .core import get_loaders
@@ -14,8 +18,10 @@ from .core import get_loaders
 def load_by_id(info: ResolveInfo, model: type[Model], pk: int) -> SyncFuture:
     """A future of the ``model`` row with primary key ``pk`` (None if it is gone); one query per model."""
 
+    viewer = get_viewer(info)
+
     def batch(keys: list[int]) -> Sequence[Model | None]:
-        rows = model._default_manager.in_bulk(keys)
+        rows = scope(model._default_manager.all(), viewer).in_bulk(keys)
         return [rows.get(key) for key in keys]
 
     return get_loaders(info).get(("by-id", model), batch).load(pk)
@@ -24,8 +30,11 @@ def load_by_id(info: ResolveInfo, model: type[Model], pk: int) -> SyncFuture:
 def load_confirmed_reservation(info: ResolveInfo, appointment_id: int) -> SyncFuture:
     """A future of slot ``appointment_id``'s confirmed reservation (at most one, by constraint), or None."""
 
+    viewer = get_viewer(info)
+
     def batch(keys: list[int]) -> Sequence[Reservation | None]:
-        rows = {row.appointment_id: row for row in Reservation.objects.confirmed().filter(appointment_id__in=keys)}
+        confirmed = scope(Reservation.objects.confirmed(), viewer).filter(appointment_id__in=keys)
+        rows = {row.appointment_id: row for row in confirmed}
         return [rows.get(key) for key in keys]
 
     return get_loaders(info).get("confirmed-reservation", batch).load(appointment_id)

@@ -5,6 +5,7 @@ from typing import Any
 import graphene
 from django.db.models import QuerySet
 
+from api.auth.permissions import get_viewer, require_provider
 from api.ids import decode_global_id
 from api.loaders.pages import PageRequest
 from api.mutation.base import DomainMutation
@@ -18,9 +19,9 @@ class AppointmentBulkCreate(DomainMutation):
     """Publish availability: split ``[startTime, endTime)`` into 15-minute appointment slots.
 
     Times need a UTC offset and must fall on the 15-minute grid; the range must be in the future and at most
-    31 days long. Slots that already exist in the range are kept with their reservations; the missing ones
-    are added. Errors: INVALID, NOT_FOUND, NAIVE_DATETIME, NOT_ALIGNED, INVALID_RANGE, IN_THE_PAST,
-    RANGE_TOO_LONG.
+    31 days long. Only the provider themselves or staff. Slots that already exist in the range are kept
+    with their reservations; the missing ones are added. Errors: INVALID, NOT_FOUND, NAIVE_DATETIME,
+    NOT_ALIGNED, INVALID_RANGE, IN_THE_PAST, RANGE_TOO_LONG.
     """
 
     class Input:
@@ -37,8 +38,10 @@ class AppointmentBulkCreate(DomainMutation):
 
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "AppointmentBulkCreate":
+        provider_id = decode_global_id(data["provider_id"], ProviderType, "providerId")
+        require_provider(get_viewer(info), provider_id)
         appointments = appointment_bulk_create(
-            provider_id=decode_global_id(data["provider_id"], ProviderType, "providerId"),
+            provider_id=provider_id,
             start_time=data["start_time"],
             end_time=data["end_time"],
         )

@@ -3,9 +3,11 @@
 from typing import Any
 
 import graphene
+from django.db.models import QuerySet
 from graphene_django import DjangoObjectType
 from graphql_sync_dataloaders import SyncFuture
 
+from api.auth.permissions import get_viewer, scope
 from api.connections import ConnectionField, nested_connection
 from api.loaders import get_loaders
 from api.loaders.pages import PageRequest, load_page
@@ -20,6 +22,11 @@ class ClientType(DjangoObjectType):
         model = Client
         fields = ("id", "first_name", "last_name")
         interfaces = (Node,)
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet[Client], info: graphene.ResolveInfo) -> QuerySet[Client]:
+        """Only the rows the viewer may see: applies to ``node`` and to the root connection."""
+        return scope(queryset, get_viewer(info))
 
     providers = nested_connection(
         "api.query.provider.ProviderType",

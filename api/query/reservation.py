@@ -4,9 +4,11 @@ from datetime import datetime
 from typing import Any
 
 import graphene
+from django.db.models import QuerySet
 from graphene_django import DjangoObjectType
 from graphql_sync_dataloaders import SyncFuture
 
+from api.auth.permissions import get_viewer, scope
 from api.connections import FilterConnectionField
 from api.filters import ReservationFilter
 from api.loaders import get_loaders, then
@@ -28,6 +30,11 @@ class ReservationType(DjangoObjectType):
         model = Reservation
         fields = ("id",)
         interfaces = (Node,)
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet[Reservation], info: graphene.ResolveInfo) -> QuerySet[Reservation]:
+        """Only the rows the viewer may see: applies to ``node`` and to the root connection."""
+        return scope(queryset, get_viewer(info))
 
     expiry = graphene.DateTime(required=True, description="When the hold runs out unless confirmed (UTC).")
     expired = graphene.Boolean(required=True, description="True if unconfirmed and the hold has run out.")

@@ -2,6 +2,7 @@
 
 from .appointment import Appointment, AppointmentQuerySet
 from .client import Client
+from .identity import ExternalIdentity, RefreshToken, TokenRevocation
 from .provider import Provider
 from .reservation import Reservation, ReservationQuerySet, ReservationState
 
@@ -9,8 +10,11 @@ __all__ = [
     "Appointment",
     "AppointmentQuerySet",
     "Client",
+    "ExternalIdentity",
     "Provider",
+    "RefreshToken",
     "Reservation",
     "ReservationQuerySet",
     "ReservationState",
+    "TokenRevocation",
 ]

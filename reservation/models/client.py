@@ -1,11 +1,17 @@
 """Client: a patient who reserves appointment slots."""
 
+from django.conf import settings
 from django.db import models
 
 
 class Client(models.Model):
     """A patient who reserves and confirms appointment slots."""
 
+    # The login this client acts with. Nullable only for records imported without one: such a client
+    # cannot sign in, and staff act for it.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="client"
+    )
     first_name = models.CharField(max_length=150)
     last_name = models.CharField(max_length=150)
     created_at = models.DateTimeField(auto_now_add=True)

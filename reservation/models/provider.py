@@ -1,11 +1,17 @@
 """Provider: a clinician who publishes availability."""
 
+from django.conf import settings
 from django.db import models
 
 
 class Provider(models.Model):
     """A clinician whose availability is split into appointment slots that clients reserve."""
 
+    # The login this provider acts with. Nullable only for records imported without one: such a provider
+    # cannot sign in, and staff act for it.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="provider"
+    )
     first_name = models.CharField(max_length=150)
     last_name = models.CharField(max_length=150)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,4 +1,11 @@
-"""Creating providers and clients."""
+"""Creating providers and clients, each with the Django user they sign in as."""
+
+import uuid
+
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from reservation.errors import DomainError, ErrorCode
 from reservation.models import Client, Provider
@@ -16,15 +23,50 @@ def _clean_name(value: str, field: str) -> str:
     return cleaned
 
 
-def provider_create(*, first_name: str, last_name: str) -> Provider:
-    """Create a provider. Raises `DomainError(INVALID)` for a blank or over-long name."""
-    return Provider.objects.create(
-        first_name=_clean_name(first_name, "firstName"), last_name=_clean_name(last_name, "lastName")
-    )
+def _user_create(*, username: str | None, password: str | None, first_name: str, last_name: str) -> User:
+    """Create the login of a new provider or client.
+
+    Without ``username`` one is generated; without ``password`` the account cannot sign in until staff set
+    one (in the admin). Raises `DomainError` with INVALID, USERNAME_TAKEN or WEAK_PASSWORD.
+    """
+    user_model = get_user_model()
+    username = (username or "").strip() or f"user-{uuid.uuid4().hex[:12]}"
+    user = user_model(username=username, first_name=first_name, last_name=last_name)
+    try:
+        user_model.username_validator(username)
+    except ValidationError as error:
+        raise DomainError(ErrorCode.INVALID, " ".join(error.messages), "username") from error
+    if password is None:
+        user.set_unusable_password()
+    else:
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            raise DomainError(ErrorCode.WEAK_PASSWORD, " ".join(error.messages), "password") from error
+        user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        raise DomainError(ErrorCode.USERNAME_TAKEN, "This username is taken.", "username") from error
+    return user
 
 
-def client_create(*, first_name: str, last_name: str) -> Client:
-    """Create a client. Raises `DomainError(INVALID)` for a blank or over-long name."""
-    return Client.objects.create(
-        first_name=_clean_name(first_name, "firstName"), last_name=_clean_name(last_name, "lastName")
-    )
+def provider_create(
+    *, first_name: str, last_name: str, username: str | None = None, password: str | None = None
+) -> Provider:
+    """Create a provider and their user. Raises `DomainError` (INVALID, USERNAME_TAKEN, WEAK_PASSWORD)."""
+    first, last = _clean_name(first_name, "firstName"), _clean_name(last_name, "lastName")
+    with transaction.atomic():
+        user = _user_create(username=username, password=password, first_name=first, last_name=last)
+        return Provider.objects.create(user=user, first_name=first, last_name=last)
+
+
+def client_create(
+    *, first_name: str, last_name: str, username: str | None = None, password: str | None = None
+) -> Client:
+    """Create a client and their user. Raises `DomainError` (INVALID, USERNAME_TAKEN, WEAK_PASSWORD)."""
+    first, last = _clean_name(first_name, "firstName"), _clean_name(last_name, "lastName")
+    with transaction.atomic():
+        user = _user_create(username=username, password=password, first_name=first, last_name=last)
+        return Client.objects.create(user=user, first_name=first, last_name=last)

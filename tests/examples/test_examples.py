@@ -4,11 +4,18 @@ Each test starts from an empty database whose primary keys start at 1 (``reset_s
 frozen at `tests.factories.NOW` (2030-01-07 09:00 UTC), so that the examples' variables (object 1 of each
 type) are right as written and every response is the same on SQLite and PostgreSQL.
 
-- A mutation runs after the walkthrough's earlier mutations, replayed as written (the state a reader has
-  reached at that step on a fresh database). The walkthrough's steps run a minute apart, from 08:56 to the
-  confirmation at 09:00, so that its timestamps differ from one another.
+- A mutation of the walkthrough (01 to 06) runs after the walkthrough's earlier mutations, replayed as written
+  (the state a reader has reached at that step on a fresh database), each sent by the role the README gives
+  it: staff register the provider and the client, the provider publishes their availability, the client
+  reserves and confirms. The steps run a minute apart, from 08:56 to the confirmation at 09:00, so that
+  their timestamps differ from one another.
 - A query runs against `build_dataset`: the whole walkthrough, then more providers, clients and reservations
-  made with the builders so that slots are available, held, expired and confirmed.
+  made with the builders so that slots are available, held, expired and confirmed. Queries are sent as staff.
+- The token mutations (00, 13, 14) log in over the endpoint as the demo staff user (created with the
+  example's password), as the README does; their tokens are random, so each JWT is snapshotted as "<jwt>".
+
+`test_walkthrough_as_in_the_readme` runs the README's whole chain with real logins: every request carries
+the access token that tokenCreate returned to the role sending it.
 
 A missing snapshot is written; ``UPDATE_SNAPSHOTS=1`` rewrites them all. Either way the test passes with a
 warning naming the file. Otherwise a difference fails with a diff of the JSON.
@@ -17,18 +24,30 @@ warning naming the file. Otherwise a difference fails with a diff of the JSON.
 import difflib
 import json
 import os
+import re
 import warnings
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
+from django.test import Client as HttpClient
 
-from reservation.models import Appointment, Client
+from reservation.models import Appointment, Client, Provider
+from tests.conftest import STAFF
 from tests.examples import EXAMPLES, MUTATIONS, Example, assert_no_errors, example
 from tests.factories import NOW, gid, make_client, make_provider, make_reservation, make_slot
 
 SNAPSHOTS_DIR = Path(__file__).resolve().parent / "snapshots"
+
+# The walkthrough's mutations (01 to 06): those that change the schedule, not the token mutations.
+WALKTHROUGH = [mutation for mutation in MUTATIONS if not mutation.field.startswith("token")]
+TOKEN_MUTATIONS = [mutation for mutation in MUTATIONS if mutation.field.startswith("token")]
+# Who sends each step of the walkthrough, as the README does; the others are sent by staff.
+PROVIDER_STEPS = {"appointmentBulkCreate"}
+CLIENT_STEPS = {"reservationCreate", "reservationConfirm"}
+JWT = re.compile(r"^eyJ[\w-]+\.[\w-]+\.[\w-]+$")
 
 pytestmark = pytest.mark.django_db(transaction=True, reset_sequences=True)
 
@@ -37,29 +56,64 @@ class SnapshotWritten(UserWarning):
     """A snapshot was (re)written instead of compared."""
 
 
-def run(graphql, example: Example, **overrides: Any) -> dict[str, Any]:
-    """Run ``example`` as written (``overrides`` replace some variables) and check it reported no error."""
-    body: dict[str, Any] = graphql(example.query, {**example.variables, **overrides})
+def run(graphql, example: Example, as_user: Any = STAFF, **overrides: Any) -> dict[str, Any]:
+    """Run ``example`` as written (``overrides`` replace some variables) and check it reported no error.
+
+    It is sent as ``as_user`` with a fresh access token (None: without a token); by default, as staff.
+    """
+    body: dict[str, Any] = graphql(example.query, {**example.variables, **overrides}, as_user=as_user)
     assert_no_errors(example, body)
     return body
 
 
+def sender(mutation: Example) -> Any:
+    """The user who sends a walkthrough step: the walkthrough's provider or client (object 1), or staff."""
+    if mutation.field in PROVIDER_STEPS:
+        return Provider.objects.get(pk=1).user
+    if mutation.field in CLIENT_STEPS:
+        return Client.objects.get(pk=1).user
+    return STAFF
+
+
 def step_time(mutation: Example) -> datetime:
     """When the walkthrough runs ``mutation``: one step a minute, the last one (confirming) at NOW."""
-    return NOW - timedelta(minutes=len(MUTATIONS) - 1 - MUTATIONS.index(mutation))
+    return NOW - timedelta(minutes=len(WALKTHROUGH) - 1 - WALKTHROUGH.index(mutation))
 
 
 def replay_walkthrough(graphql, frozen, before: Example | None = None) -> None:
-    """Run the walkthrough's mutations as written, each at its `step_time`, stopping at ``before``.
+    """Run the walkthrough's mutations as written, each at its `step_time` by its `sender`, stopping at ``before``.
 
     With ``before`` None, all of them run. Either way the clock is at the next step's time afterwards.
     """
-    for mutation in MUTATIONS:
+    for mutation in WALKTHROUGH:
         frozen.move_to(step_time(mutation))
         if mutation == before:
             return
-        run(graphql, mutation)
+        run(graphql, mutation, as_user=sender(mutation))
     frozen.move_to(NOW)
+
+
+def without_tokens(body: Any) -> Any:
+    """``body`` with every JWT replaced by "<jwt>" (tokens carry random IDs)."""
+    if isinstance(body, dict):
+        return {key: without_tokens(value) for key, value in body.items()}
+    if isinstance(body, list):
+        return [without_tokens(value) for value in body]
+    if isinstance(body, str) and JWT.match(body):
+        return "<jwt>"
+    return body
+
+
+def demo_staff_user() -> User:
+    """The demo staff user of seed_demo, with the username and password of the tokenCreate example."""
+    login = example("tokenCreate").variables
+    return User.objects.create_user(login["username"], password=login["password"], is_staff=True, is_superuser=True)
+
+
+def log_in(graphql, **credentials: Any) -> dict[str, Any]:
+    """The payload of the tokenCreate example sent without a token (``credentials`` replace its variables)."""
+    payload: dict[str, Any] = run(graphql, example("tokenCreate"), as_user=None, **credentials)["data"]["tokenCreate"]
+    return payload
 
 
 def build_dataset(graphql, frozen) -> None:
@@ -118,13 +172,59 @@ def assert_matches_snapshot(name: str, body: dict[str, Any]) -> None:
         )
 
 
+def run_token_example(graphql, operation: Example) -> dict[str, Any]:
+    """Run a token mutation as the README does: the demo staff user logs in, refreshes, logs out."""
+    demo_staff_user()
+    if operation.field == "tokenCreate":
+        return run(graphql, operation, as_user=None)
+    refresh_token = log_in(graphql)["refreshToken"]
+    return run(graphql, operation, as_user=None, refreshToken=refresh_token)
+
+
 @pytest.mark.parametrize("operation", EXAMPLES, ids=str)
 def test_example_matches_snapshot(operation: Example, graphql, frozen) -> None:
-    if operation.is_mutation:
+    if operation in TOKEN_MUTATIONS:
+        body = run_token_example(graphql, operation)
+    elif operation.is_mutation:
         replay_walkthrough(graphql, frozen, before=operation)
+        body = run(graphql, operation, as_user=sender(operation))
     else:
         build_dataset(graphql, frozen)
-    assert_matches_snapshot(operation.name, run(graphql, operation))
+        body = run(graphql, operation)
+    assert_matches_snapshot(operation.name, without_tokens(body))
+
+
+@pytest.mark.parametrize("operation", TOKEN_MUTATIONS, ids=str)
+def test_token_examples_return_working_tokens(operation: Example, graphql, frozen) -> None:
+    """The "<jwt>" of the snapshots stand for real tokens: the access token names its user in `viewer`."""
+    body = run_token_example(graphql, operation)
+    payload = body["data"][operation.field]
+    if operation.field == "tokenRevoke":
+        assert payload["revoked"] is True
+        return
+    assert JWT.match(payload["accessToken"])
+    assert JWT.match(payload["refreshToken"])
+    viewer = HttpClient().post(
+        "/graphql",
+        json.dumps({"query": example("viewer").query}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {payload['accessToken']}"},
+    )
+    assert viewer.json()["data"]["viewer"]["username"] == example("tokenCreate").variables["username"]
+
+
+@pytest.mark.parametrize("role", ["provider", "client"])
+def test_viewer_example_for_each_role(role: str, graphql, frozen) -> None:
+    """The viewer example sent by the walkthrough's provider and client names their profile."""
+    build_dataset(graphql, frozen)
+    person = Provider.objects.get(pk=1) if role == "provider" else Client.objects.get(pk=1)
+    body = run(graphql, example("viewer"), as_user=person.user)
+    assert body["data"]["viewer"][role] is not None
+    assert_matches_snapshot(f"{example('viewer').name}.{role}", body)
+
+
+def test_viewer_example_without_a_token(graphql) -> None:
+    assert run(graphql, example("viewer"), as_user=None) == {"data": {"viewer": None}}
 
 
 @pytest.mark.parametrize("type_name", ["ProviderType", "ClientType", "AppointmentType"])
@@ -150,27 +250,121 @@ def test_dataset_has_every_state(graphql, frozen) -> None:
     assert available, "no available slot in the dataset"
 
 
-def test_walkthrough_chains_with_returned_ids(graphql, frozen) -> None:
-    """Each step's variables name the objects the previous steps returned, as the README's walkthrough does."""
-    frozen.move_to(step_time(MUTATIONS[0]))
-    provider = run(graphql, example("providerCreate"))["data"]["providerCreate"]["provider"]["id"]
-    client = run(graphql, example("clientCreate"))["data"]["clientCreate"]["client"]["id"]
-    created = run(graphql, example("appointmentBulkCreate"), providerId=provider)
-    slots = created["data"]["appointmentBulkCreate"]["appointments"]["edges"]
-    listed = run(graphql, example("availableAppointments"), provider=provider)
-    appointment = listed["data"]["availableAppointments"]["edges"][0]["node"]["id"]
-    held = run(graphql, example("reservationCreate"), clientId=client, appointmentId=appointment)
-    reservation = held["data"]["reservationCreate"]["reservation"]["id"]
-    confirmed = run(graphql, example("reservationConfirm"), reservationId=reservation)
+class Caller:
+    """Sends examples to /graphql over HTTP as the README's `gql` does: ``token`` (if any) as a bearer token."""
 
-    assert (provider, client, appointment, reservation) == tuple(
+    def __init__(self) -> None:
+        self.http = HttpClient()
+
+    def post(self, operation: Example, token: str | None = None, **overrides: Any) -> tuple[int, dict[str, Any]]:
+        """HTTP status and body of ``operation`` with its variables (``overrides`` replacing some)."""
+        response = self.http.post(
+            "/graphql",
+            json.dumps({"query": operation.query, "variables": {**operation.variables, **overrides}}),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"} if token else {},
+        )
+        body: dict[str, Any] = response.json()
+        return response.status_code, body
+
+    def send(self, operation: Example, token: str | None = None, **overrides: Any) -> dict[str, Any]:
+        """The data of ``operation``, which must succeed (HTTP 200, no errors)."""
+        status, body = self.post(operation, token, **overrides)
+        assert status == 200, body
+        assert_no_errors(operation, body)
+        data: dict[str, Any] = body["data"][operation.field]
+        return data
+
+    def log_in(self, username: str, password: str) -> dict[str, Any]:
+        """The tokenCreate payload of ``username``, sent without a token as the README does."""
+        return self.send(example("tokenCreate"), username=username, password=password)
+
+
+def test_walkthrough_as_in_the_readme(frozen) -> None:
+    """The README's walkthrough on a fresh database, each role logging in with tokenCreate over the endpoint.
+
+    Staff (the demo staff login) register the provider and the client with the usernames and passwords of the
+    examples; the provider logs in and publishes availability; the client logs in, lists the slots, reserves
+    without clientId and confirms; staff read everything back, check who they are, refresh their token and
+    log out. Each step's variables name the objects the previous steps returned, which on a fresh database are
+    object 1 of each type, as the examples' variables are written.
+    """
+    demo_staff_user()
+    caller = Caller()
+    frozen.move_to(step_time(WALKTHROUGH[0]))
+    staff = caller.send(example("tokenCreate"))
+    assert staff["accessTokenExpiresAt"] == (step_time(WALKTHROUGH[0]) + timedelta(minutes=5)).isoformat()
+    staff_token = staff["accessToken"]
+
+    provider_example, client_example = example("providerCreate"), example("clientCreate")
+    provider_id = caller.send(provider_example, staff_token)["provider"]["id"]
+    client_id = caller.send(client_example, staff_token)["client"]["id"]
+
+    provider_token = caller.log_in(provider_example.variables["username"], provider_example.variables["password"])
+    created = caller.send(example("appointmentBulkCreate"), provider_token["accessToken"], providerId=provider_id)
+    slots = created["appointments"]["edges"]
+
+    frozen.tick(timedelta(minutes=1))
+    client_token = caller.log_in(client_example.variables["username"], client_example.variables["password"])
+    token = client_token["accessToken"]
+    listed = caller.send(example("availableAppointments"), token, provider=provider_id)
+    appointment_id = listed["edges"][0]["node"]["id"]
+    held = caller.send(example("reservationCreate"), token, appointmentId=appointment_id)["reservation"]
+    assert "clientId" not in example("reservationCreate").variables
+    assert held["client"]["id"] == client_id
+    confirmed = caller.send(example("reservationConfirm"), token, reservationId=held["id"])["reservation"]
+    assert confirmed["state"] == "CONFIRMED"
+
+    assert (provider_id, client_id, appointment_id, held["id"]) == tuple(
         example(name).variables[key]
         for name, key in [
             ("appointmentBulkCreate", "providerId"),
-            ("reservationCreate", "clientId"),
+            ("reservations", "client"),
             ("reservationCreate", "appointmentId"),
             ("reservationConfirm", "reservationId"),
         ]
     ), "the example variables should name the objects a fresh database gives primary key 1"
     assert len(slots) == 12
-    assert confirmed["data"]["reservationConfirm"]["reservation"]["state"] == "CONFIRMED"
+
+    # Staff log in again (the README's step 0 token may have expired by then) and read it back: every row.
+    staff = caller.send(example("tokenCreate"))
+    staff_token = staff["accessToken"]
+    caller.send(example("providers"), staff_token)
+    caller.send(example("clients"), staff_token)
+    caller.send(example("appointments"), staff_token, provider=provider_id)
+    reservations = caller.send(example("reservations"), staff_token, client=client_id)["edges"]
+    assert [edge["node"]["id"] for edge in reservations] == [held["id"]]
+    assert caller.send(example("node"), staff_token, id=held["id"])["state"] == "CONFIRMED"
+
+    staff_login = example("tokenCreate").variables
+    staff_username, staff_password = staff_login["username"], staff_login["password"]
+    viewer = caller.send(example("viewer"), staff_token)
+    assert (viewer["username"], viewer["isStaff"]) == (staff_username, True)
+    assert caller.send(example("viewer"), token)["client"]["id"] == client_id
+    assert caller.send(example("viewer"), provider_token["accessToken"])["provider"]["id"] == provider_id
+
+    # Refresh: a new pair; the old refresh token is used up.
+    refreshed = caller.send(example("tokenRefresh"), refreshToken=staff["refreshToken"])
+    assert refreshed["refreshToken"] != staff["refreshToken"]
+    staff_token = refreshed["accessToken"]
+    assert caller.send(example("viewer"), staff_token)["username"] == staff_username
+
+    # Log out of this session: its refresh token stops working.
+    assert caller.send(example("tokenRevoke"), refreshToken=refreshed["refreshToken"])["revoked"] is True
+    _, body = caller.post(example("tokenRefresh"), refreshToken=refreshed["refreshToken"])
+    assert body["data"]["tokenRefresh"]["errors"][0]["code"] == "INVALID_TOKEN"
+    assert caller.send(example("viewer"), staff_token)["username"] == staff_username, "works until it expires"
+
+    # An expired access token (they live 5 minutes): HTTP 401, INVALID_TOKEN.
+    frozen.tick(timedelta(minutes=5, seconds=1))
+    status, body = caller.post(example("viewer"), token)
+    assert status == 401
+    assert body == {"errors": [{"message": "The token has expired.", "extensions": {"code": "INVALID_TOKEN"}}]}
+
+    # Log out everywhere: every access token issued so far is refused.
+    staff_token = caller.log_in(staff_username, staff_password)["accessToken"]
+    frozen.tick(timedelta(seconds=1))
+    assert caller.send(example("tokenRevoke"), staff_token, refreshToken=None, everywhere=True)["revoked"] is True
+    status, body = caller.post(example("viewer"), staff_token)
+    assert status == 401
+    assert body == {"errors": [{"message": "The token has been revoked.", "extensions": {"code": "INVALID_TOKEN"}}]}

@@ -11,11 +11,14 @@ The objects the examples' variables name (object 1 of each type) are the first o
 variables are used as written apart from ``first``.
 """
 
+import json
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection, transaction
+from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 
 from reservation.models import Appointment, Client, Provider, Reservation, ReservationState
@@ -28,23 +31,42 @@ SLOTS_PER_CLIENT = 25
 FIRST_SLOT = NOW + timedelta(days=1)  # 2030-01-08 09:00 UTC, as in the examples
 SLOT = timedelta(minutes=15)
 
-# SQL queries per request, the same at 5 and at 500 slots (on SQLite and PostgreSQL alike).
+# SQL queries per request, the same at 5 and at 500 slots (on SQLite and PostgreSQL alike). Each count
+# includes the one query that loads the bearer token's user (with their profile and revocation marker).
 EXPECTED = {
     # provider exists?, BEGIN, one INSERT of the range, COMMIT; the payload's page of slots; their providers.
-    "03_appointmentBulkCreate": 6,
+    "03_appointmentBulkCreate": 7,
     # COUNT and page of slots; their providers.
-    "04_availableAppointments": 3,
+    "04_availableAppointments": 4,
     # COUNT and page of providers; one page query each for availableAppointments and clients.
-    "07_providers": 4,
+    "07_providers": 5,
     # COUNT and page of clients; one page query each for the three reservation lists and providers; the
     # reservations' slots; the slots' providers.
-    "08_clients": 8,
+    "08_clients": 9,
     # COUNT and page of slots; providers; reservation pages; confirmed reservations; their clients.
-    "09_appointments": 6,
+    "09_appointments": 7,
     # COUNT and page of reservations; their clients; slots; the slots' providers.
-    "10_reservations": 5,
+    "10_reservations": 6,
     # The reservation; its client; its slot; the slot's provider.
-    "11_node": 4,
+    "11_node": 5,
+    # Only the token's user: staff have no provider or client profile to load.
+    "12_viewer": 1,
+}
+
+# SQL queries of the token examples, sent as the README sends them (without an Authorization header), and of
+# the viewer example sent by a client. None of them reads the schedule, so they are measured on an empty one.
+EXPECTED_AUTH = {
+    # django-axes' lock-out check (failures for this username and address); the user; axes' attempts (read, and
+    # reset in BEGIN/COMMIT) and its INSERT into the access log (the login audit trail); UPDATE of last_login;
+    # INSERT of the refresh token.
+    "00_tokenCreate": 11,
+    # BEGIN; the refresh token's row (locked, with its user); the user's revocation marker; UPDATE of the row as
+    # used; INSERT of its successor; COMMIT.
+    "13_tokenRefresh": 6,
+    # The refresh token's row; UPDATE of its session's rows as revoked.
+    "14_tokenRevoke": 2,
+    # The token's user with their profile; the client profile (DataLoader).
+    "12_viewer as a client": 2,
 }
 
 pytestmark = pytest.mark.django_db(transaction=True, reset_sequences=True)
@@ -119,6 +141,39 @@ def test_query_count_does_not_grow_with_the_data(operation: Example, graphql, fr
 def test_every_example_query_is_measured() -> None:
     queries = {operation.name for operation in EXAMPLES if not operation.is_mutation}
     assert queries <= EXPECTED.keys()
+    tokens = {operation.name for operation in EXAMPLES if operation.field.startswith("token")}
+    assert tokens <= EXPECTED_AUTH.keys()
+
+
+def post_counting(operation: Example, token: str | None = None, **overrides: Any) -> tuple[dict[str, Any], int]:
+    """The data of ``operation`` sent over HTTP (with ``token`` as bearer token, if any) and its SQL query count."""
+    with CaptureQueriesContext(connection) as context:
+        response = HttpClient().post(
+            "/graphql",
+            json.dumps({"query": operation.query, "variables": {**operation.variables, **overrides}}),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"} if token else {},
+        )
+    body = response.json()
+    assert_no_errors(operation, body)
+    return body["data"][operation.field], len(context.captured_queries)
+
+
+def test_token_examples_query_counts(frozen) -> None:
+    """The token examples and the viewer take the queries of `EXPECTED_AUTH`, sent as in the README."""
+    login = example("tokenCreate")
+    User.objects.create_user(login.variables["username"], password=login.variables["password"], is_staff=True)
+    client = make_client("Margaret", "Hamilton")
+    client.user = User.objects.create_user("margaret", password=login.variables["password"])
+    client.save(update_fields=["user"])
+    counts = {}
+    pair, counts["00_tokenCreate"] = post_counting(login)
+    refreshed, counts["13_tokenRefresh"] = post_counting(example("tokenRefresh"), refreshToken=pair["refreshToken"])
+    _, counts["14_tokenRevoke"] = post_counting(example("tokenRevoke"), refreshToken=refreshed["refreshToken"])
+    client_pair, _ = post_counting(login, username="margaret")
+    viewer, counts["12_viewer as a client"] = post_counting(example("viewer"), client_pair["accessToken"])
+    assert viewer["client"] is not None
+    assert counts == EXPECTED_AUTH
 
 
 def test_the_dataset_has_every_state(frozen) -> None:

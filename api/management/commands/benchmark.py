@@ -13,12 +13,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from graphql_relay import to_global_id
 
+from api.auth.middleware import authenticate_bearer
+from api.auth.tokens import issue_access_token
 from api.views import GraphQLView
 from reservation.models import Appointment, Client, Provider
 
@@ -63,15 +66,35 @@ class Command(BaseCommand):
             for p in providers
             for n in range(60)
         )
-        clients = [Client.objects.create(first_name=f"Bench{i}", last_name="Client") for i in range(repeat + 10)]
+        # Each reservation comes from its own signed-in client at its own address, as real traffic does, so
+        # the per-user and per-address rate limits are exercised but not hit.
+        users = User.objects.bulk_create(User(username=f"bench-client-{i}") for i in range(repeat + 10))
+        Client.objects.bulk_create(
+            Client(user=user, first_name=f"Bench{i}", last_name="Client") for i, user in enumerate(users)
+        )
+        staff = User.objects.create(username="bench-staff", is_staff=True)
         slots = list(Appointment.objects.order_by("id").values_list("id", flat=True))
 
         view = GraphQLView.as_view()
         factory = RequestFactory()
 
-        def post(query: str, variables: dict[str, Any]) -> Callable[[], Any]:
+        def post(query: str, variables: dict[str, Any], user: User, address: str = "127.0.0.1") -> Callable[[], Any]:
             body = json.dumps({"query": query, "variables": variables})
-            return lambda: view(factory.post("/graphql", body, content_type="application/json"))
+            # The bearer token is verified as the middleware would, so its cost is part of every request.
+            authorization = f"Bearer {issue_access_token(user)[0]}"
+
+            def run() -> Any:
+                request = factory.post(
+                    "/graphql",
+                    body,
+                    content_type="application/json",
+                    HTTP_AUTHORIZATION=authorization,
+                    REMOTE_ADDR=address,
+                )
+                request.user = authenticate_bearer(request.headers["Authorization"])
+                return view(request)
+
+            return run
 
         def baseline() -> str:
             rows = list(
@@ -83,21 +106,16 @@ class Command(BaseCommand):
             )
             return json.dumps(rows, default=str)
 
-        reservations = iter(zip(clients, slots, strict=False))
+        reservations = iter(enumerate(zip(users, slots, strict=False)))
 
         def reserve() -> Any:
-            client, slot = next(reservations)
-            variables = {
-                "input": {
-                    "clientId": to_global_id("ClientType", client.pk),
-                    "appointmentId": to_global_id("AppointmentType", slot),
-                }
-            }
-            return post(RESERVE, variables)()
+            index, (user, slot) = next(reservations)
+            variables = {"input": {"appointmentId": to_global_id("AppointmentType", slot)}}
+            return post(RESERVE, variables, user, address=f"10.0.{index // 250}.{index % 250 + 1}")()
 
         operations: list[tuple[str, Callable[[], Any]]] = [
             (f"baseline: same filter, values() + json, {PAGE}", baseline),
-            (f"availableAppointments, {PAGE} nodes + provider", post(LIST_QUERY, {"first": PAGE})),
+            (f"availableAppointments, {PAGE} nodes + provider", post(LIST_QUERY, {"first": PAGE}, staff)),
             ("reservationCreate (hold a free slot)", reserve),
         ]
         results = [(name, *self._measure(run, repeat)) for name, run in operations]

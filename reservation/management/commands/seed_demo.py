@@ -1,8 +1,12 @@
-"""`manage.py seed_demo`: demo providers, clients and two weeks of availability. Safe to run repeatedly."""
+"""`manage.py seed_demo`: demo users, providers, clients and two weeks of availability. Safe to run repeatedly.
+
+The demo logins are for local use only (the README lists them); never run this against production data.
+"""
 
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +15,9 @@ from reservation.models import Client, Provider, Reservation
 from reservation.services.availability import appointment_bulk_create
 from reservation.services.reservations import reservation_confirm, reservation_create
 
+STAFF = ("support", "support-demo-2030")
+PROVIDER_PASSWORD = "provider-demo-2030"  # noqa: S105 - published demo credential, local use only
+CLIENT_PASSWORD = "client-demo-2030"  # noqa: S105 - published demo credential, local use only
 PROVIDERS = [("Grace", "Hopper"), ("Alan", "Turing"), ("Katherine", "Johnson")]
 CLIENTS = [("Ada", "Lovelace"), ("Edsger", "Dijkstra"), ("Barbara", "Liskov"), ("Donald", "Knuth")]
 # Each provider's working hours (UTC), every weekday.
@@ -18,18 +25,45 @@ WORKING_HOURS = [(time(9), time(12)), (time(13), time(17))]
 DAYS = 14
 
 
-class Command(BaseCommand):
-    """Fill the database with demo data: 3 providers, 4 clients, weekday availability for 14 days, 1 booking."""
+def demo_username(first_name: str, last_name: str) -> str:
+    """The demo login of a person: ``first.last`` in lower case."""
+    return f"{first_name}.{last_name}".lower()
 
-    help = "Load demo providers, clients and the coming two weeks of availability (idempotent)."
+
+def _demo_user(username: str, password: str, **fields: Any) -> User:
+    """The demo user ``username``, created with ``password`` the first time."""
+    user, created = User.objects.get_or_create(username=username, defaults=fields)
+    if created:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return user
+
+
+class Command(BaseCommand):
+    """Fill the database with demo data: logins, 3 providers, 4 clients, 14 days of weekday slots, 1 booking."""
+
+    help = "Load demo users, providers, clients and the coming two weeks of availability (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         now = timezone.now()
         with transaction.atomic():
+            _demo_user(STAFF[0], STAFF[1], is_staff=True, is_superuser=True)
             providers = [
-                Provider.objects.get_or_create(first_name=first, last_name=last)[0] for first, last in PROVIDERS
+                Provider.objects.get_or_create(
+                    first_name=first,
+                    last_name=last,
+                    defaults={"user": _demo_user(demo_username(first, last), PROVIDER_PASSWORD)},
+                )[0]
+                for first, last in PROVIDERS
             ]
-            clients = [Client.objects.get_or_create(first_name=first, last_name=last)[0] for first, last in CLIENTS]
+            clients = [
+                Client.objects.get_or_create(
+                    first_name=first,
+                    last_name=last,
+                    defaults={"user": _demo_user(demo_username(first, last), CLIENT_PASSWORD)},
+                )[0]
+                for first, last in CLIENTS
+            ]
             slots = 0
             tomorrow = now.astimezone(UTC).date() + timedelta(days=1)
             for offset in range(DAYS):
@@ -53,5 +87,8 @@ class Command(BaseCommand):
                 reservation_confirm(reservation_id=hold.pk)
 
         self.stdout.write(
-            f"Demo data ready: {len(providers)} providers, {len(clients)} clients, {slots} slots over {DAYS} days."
+            f"Demo data ready: {len(providers)} providers, {len(clients)} clients, {slots} slots over {DAYS} days.\n"
+            f"Demo logins (local use only): staff {STAFF[0]} / {STAFF[1]}; providers e.g. "
+            f"{demo_username(*PROVIDERS[0])} / {PROVIDER_PASSWORD}; clients e.g. "
+            f"{demo_username(*CLIENTS[0])} / {CLIENT_PASSWORD}."
         )

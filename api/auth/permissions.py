@@ -1,0 +1,129 @@
+"""Who may see and do what. Every rule of the authorization matrix in the README is here.
+
+Roles: *staff* (Django staff users) see everything and may act for anyone; a *provider* user manages their
+own availability and sees the reservations of their slots and those clients; a *client* user reserves and
+confirms for themselves and sees only their own reservations; an *anonymous* caller sees providers and
+their slots (including available ones), nothing about clients or reservations.
+
+Reads are scoped, never refused: `scope` filters a queryset down to what the viewer may see, and it is
+applied by every path that returns rows (root lists, ``node``, nested connections, DataLoaders), so a row is
+either visible the same way everywhere or nowhere. Writes check the caller with `require_*`, which raise
+top-level GraphQL errors with code UNAUTHENTICATED or FORBIDDEN.
+"""
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, Model, OuterRef, QuerySet
+from graphene import ResolveInfo
+from graphql import GraphQLError
+
+from reservation.models import Appointment, Client, Provider, Reservation
+
+M = TypeVar("M", bound=Model)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The caller of one request: their user id, staff flag and provider/client profile ids (or None)."""
+
+    user_id: int | None
+    is_staff: bool
+    provider_id: int | None
+    client_id: int | None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+
+def get_viewer(info: ResolveInfo) -> Viewer:
+    """The request's viewer, built once from ``request.user`` (set by `BearerTokenMiddleware`)."""
+    request = info.context
+    viewer: Viewer | None = getattr(request, "viewer", None)
+    if viewer is None:
+        user = getattr(request, "user", AnonymousUser())
+        if user.is_authenticated:
+            provider = getattr(user, "provider", None)
+            client = getattr(user, "client", None)
+            viewer = Viewer(
+                user_id=user.pk,
+                is_staff=user.is_staff,
+                provider_id=provider.pk if provider else None,
+                client_id=client.pk if client else None,
+            )
+        else:
+            viewer = Viewer(None, False, None, None)
+        request.viewer = viewer
+    return viewer
+
+
+def _unauthenticated() -> GraphQLError:
+    message = "Sign in: send 'Authorization: Bearer <access token>' (see tokenCreate)."
+    return GraphQLError(message, extensions={"code": "UNAUTHENTICATED"})
+
+
+def forbidden(message: str) -> GraphQLError:
+    """A top-level error for a caller who is signed in but may not do this (code FORBIDDEN)."""
+    return GraphQLError(message, extensions={"code": "FORBIDDEN"})
+
+
+def require_authenticated(viewer: Viewer) -> None:
+    """Raise UNAUTHENTICATED unless the caller presented a valid token."""
+    if not viewer.is_authenticated:
+        raise _unauthenticated()
+
+
+def require_staff(viewer: Viewer) -> None:
+    """Raise unless the caller is staff."""
+    require_authenticated(viewer)
+    if not viewer.is_staff:
+        raise forbidden("Only support staff may do this.")
+
+
+def require_provider(viewer: Viewer, provider_id: int) -> None:
+    """Raise unless the caller is staff or the provider ``provider_id`` themselves."""
+    require_authenticated(viewer)
+    if not (viewer.is_staff or viewer.provider_id == provider_id):
+        raise forbidden("Providers may only manage their own availability.")
+
+
+def require_client(viewer: Viewer, client_id: int) -> None:
+    """Raise unless the caller is staff or the client ``client_id`` themselves."""
+    require_authenticated(viewer)
+    if not (viewer.is_staff or viewer.client_id == client_id):
+        raise forbidden("Clients may only reserve and confirm for themselves.")
+
+
+def _visible_reservations(viewer: Viewer, queryset: QuerySet[Reservation]) -> QuerySet[Reservation]:
+    if viewer.is_staff:
+        return queryset
+    if viewer.client_id is not None:
+        return queryset.filter(client_id=viewer.client_id)
+    if viewer.provider_id is not None:
+        return queryset.filter(appointment__provider_id=viewer.provider_id)
+    return queryset.none()
+
+
+def _visible_clients(viewer: Viewer, queryset: QuerySet[Client]) -> QuerySet[Client]:
+    if viewer.is_staff:
+        return queryset
+    if viewer.client_id is not None:
+        return queryset.filter(pk=viewer.client_id)
+    if viewer.provider_id is not None:
+        theirs = Reservation.objects.filter(client=OuterRef("pk"), appointment__provider_id=viewer.provider_id)
+        return queryset.filter(Exists(theirs))
+    return queryset.none()
+
+
+def scope(queryset: QuerySet[M], viewer: Viewer) -> QuerySet[M]:
+    """``queryset`` restricted to the rows ``viewer`` may see (providers and slots are public)."""
+    model: Any = queryset.model
+    if model is Reservation:
+        return _visible_reservations(viewer, queryset)  # type: ignore[arg-type, return-value]
+    if model is Client:
+        return _visible_clients(viewer, queryset)  # type: ignore[arg-type, return-value]
+    if model in (Provider, Appointment):
+        return queryset
+    raise ValueError(f"No visibility rule for {model.__name__}.")
