@@ -1,10 +1,13 @@
 """Anonymous sign-up is rate limited per address; API logins create no server-side session or cookie."""
 
 import json
+from typing import Any
 
 import pytest
 from django.contrib.sessions.models import Session
 from django.test import override_settings
+
+from tests.conftest import GraphQL
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +16,7 @@ SIGN_UP = """mutation($input: ClientCreateInput!) {
 }"""
 
 
-def sign_up(graphql, index):
+def sign_up(graphql: GraphQL, index: int) -> dict[str, Any]:
     variables = {
         "input": {
             "firstName": "New",
@@ -22,7 +25,8 @@ def sign_up(graphql, index):
             "password": "a-long-passphrase-2030",
         }
     }
-    return graphql(SIGN_UP, variables, as_user=None)["data"]["clientCreate"]
+    payload: dict[str, Any] = graphql(SIGN_UP, variables, as_user=None)["data"]["clientCreate"]
+    return payload
 
 
 @override_settings(RATELIMIT_SIGNUP_PER_IP="2/m")
