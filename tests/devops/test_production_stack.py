@@ -3,6 +3,8 @@
 nginx's configuration is run for real in tests/devops/test_tls_nginx.py.
 """
 
+import gc
+import runpy
 from pathlib import Path
 
 import yaml
@@ -31,3 +33,13 @@ def test_dockerfile_installs_from_the_lock_and_runs_gunicorn():
     assert "--require-hashes" in dockerfile
     assert "gunicorn" in dockerfile
     assert (ROOT / "devops/entrypoint.sh").stat().st_mode & 0o111, "entrypoint must be executable"
+
+
+def test_gunicorn_workers_freeze_the_loaded_app_out_of_the_garbage_collector():
+    hook = runpy.run_path(str(ROOT / "devops/gunicorn.conf.py"))["post_worker_init"]
+    assert callable(hook)
+    try:
+        hook(None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
