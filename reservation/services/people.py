@@ -1,6 +1,7 @@
 """Creating providers and clients, each with the Django user they sign in as."""
 
 import uuid
+from typing import TypeVar
 
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import User
@@ -11,6 +12,7 @@ from reservation.errors import DomainError, ErrorCode
 from reservation.models import Client, Provider
 
 NAME_MAX_LENGTH = 150
+PersonT = TypeVar("PersonT", Provider, Client)
 
 
 def _clean_name(value: str, field: str) -> str:
@@ -52,21 +54,25 @@ def _user_create(*, username: str | None, password: str | None, first_name: str,
     return user
 
 
+def _person_create(
+    model: type[PersonT], *, first_name: str, last_name: str, username: str | None, password: str | None
+) -> PersonT:
+    """Create a ``model`` row (provider or client) and its user in one transaction."""
+    first, last = _clean_name(first_name, "firstName"), _clean_name(last_name, "lastName")
+    with transaction.atomic():
+        user = _user_create(username=username, password=password, first_name=first, last_name=last)
+        return model.objects.create(user=user, first_name=first, last_name=last)
+
+
 def provider_create(
     *, first_name: str, last_name: str, username: str | None = None, password: str | None = None
 ) -> Provider:
     """Create a provider and their user. Raises `DomainError` (INVALID, USERNAME_TAKEN, WEAK_PASSWORD)."""
-    first, last = _clean_name(first_name, "firstName"), _clean_name(last_name, "lastName")
-    with transaction.atomic():
-        user = _user_create(username=username, password=password, first_name=first, last_name=last)
-        return Provider.objects.create(user=user, first_name=first, last_name=last)
+    return _person_create(Provider, first_name=first_name, last_name=last_name, username=username, password=password)
 
 
 def client_create(
     *, first_name: str, last_name: str, username: str | None = None, password: str | None = None
 ) -> Client:
     """Create a client and their user. Raises `DomainError` (INVALID, USERNAME_TAKEN, WEAK_PASSWORD)."""
-    first, last = _clean_name(first_name, "firstName"), _clean_name(last_name, "lastName")
-    with transaction.atomic():
-        user = _user_create(username=username, password=password, first_name=first, last_name=last)
-        return Client.objects.create(user=user, first_name=first, last_name=last)
+    return _person_create(Client, first_name=first_name, last_name=last_name, username=username, password=password)
