@@ -38,8 +38,12 @@ class ReservationType(DjangoObjectType):
 
     expiry = graphene.DateTime(required=True, description="When the hold runs out unless confirmed (UTC).")
     expired = graphene.Boolean(required=True, description="True if unconfirmed and the hold has run out.")
-    confirmed = graphene.Boolean(required=True, description="True once the client has confirmed.")
-    state = graphene.Field(ReservationStateEnum, required=True, description="HELD, EXPIRED or CONFIRMED.")
+    confirmed = graphene.Boolean(required=True, description="True while it is a booking (confirmed, not ended).")
+    state = graphene.Field(
+        ReservationStateEnum,
+        required=True,
+        description="HELD, EXPIRED, CONFIRMED, or how it ended: RELEASED, CANCELLED, RESCHEDULED.",
+    )
     reserved_at = graphene.DateTime(required=True, description="When the hold was made (UTC).")
     confirmed_at = graphene.DateTime(description="When the client confirmed (UTC), or null.")
     # Loader-backed relations are nullable: a failed batch nulls the field, not the whole response.
@@ -57,7 +61,7 @@ class ReservationType(DjangoObjectType):
 
     @staticmethod
     def resolve_confirmed(reservation: Reservation, info: graphene.ResolveInfo) -> bool:
-        return reservation.confirmed_at is not None
+        return reservation.state_at(get_loaders(info).now) is ReservationState.CONFIRMED
 
     @staticmethod
     def resolve_state(reservation: Reservation, info: graphene.ResolveInfo) -> ReservationState:

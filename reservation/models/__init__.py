@@ -2,19 +2,29 @@
 
 from .appointment import Appointment, AppointmentQuerySet
 from .client import Client
+from .history import ReservationEvent
 from .identity import ExternalIdentity, RefreshToken, TokenRevocation
 from .provider import Provider
-from .reservation import Reservation, ReservationQuerySet, ReservationState
+from .requests import CalendarFeed, IdempotencyRecord
+from .reservation import ENDED_STATES, Reservation, ReservationQuerySet, ReservationState
+from .schedule import DateOverride, DateOverrideRange, WeeklyScheduleRange
 
 __all__ = [
+    "ENDED_STATES",
     "Appointment",
     "AppointmentQuerySet",
+    "CalendarFeed",
     "Client",
+    "DateOverride",
+    "DateOverrideRange",
     "ExternalIdentity",
+    "IdempotencyRecord",
     "Provider",
     "RefreshToken",
     "Reservation",
+    "ReservationEvent",
     "ReservationQuerySet",
     "ReservationState",
     "TokenRevocation",
+    "WeeklyScheduleRange",
 ]

@@ -14,13 +14,15 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
     def available(self, now: datetime) -> "AppointmentQuerySet":
         """Slots a client may reserve at ``now``.
 
-        Free of live reservations (confirmed, or held and not yet expired) and starting at least the minimum
-        notice (24 h) after ``now``.
+        Not withdrawn, free of live reservations (confirmed, or held and not yet expired) and starting at least
+        the minimum notice (24 h) after ``now``.
         """
         from .reservation import Reservation
 
         live = Reservation.objects.live(now).filter(appointment=OuterRef("pk"))
-        return self.filter(start_time__gte=now + rules.minimum_notice()).exclude(Exists(live))
+        return self.filter(start_time__gte=now + rules.minimum_notice(), withdrawn_at__isnull=True).exclude(
+            Exists(live)
+        )
 
     def confirmed(self) -> "AppointmentQuerySet":
         """Slots booked by a confirmed reservation."""
@@ -41,6 +43,17 @@ class Appointment(models.Model):
     start_time = models.DateTimeField(help_text="Start of the slot (UTC).")
     end_time = models.DateTimeField(help_text="End of the slot (UTC), exclusive.")
     created_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(
+        max_length=16,
+        choices=[("range", "availability range"), ("schedule", "weekly schedule")],
+        default="range",
+        help_text="What published it: an availability range (appointmentBulkCreate) or the weekly schedule.",
+    )
+    withdrawn_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the provider withdrew it (UTC): no longer offered; kept for its reservations' history.",
+    )
 
     objects = AppointmentQuerySet.as_manager()
 

@@ -14,6 +14,12 @@ class Provider(models.Model):
     )
     first_name = models.CharField(max_length=150)
     last_name = models.CharField(max_length=150)
+    time_zone = models.CharField(
+        max_length=64, default="UTC", help_text="IANA time zone of the provider's schedule, e.g. Europe/Paris."
+    )
+    schedule_published_until = models.DateField(
+        null=True, blank=True, help_text="Last local date whose slots the weekly schedule has been turned into."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,7 +1,9 @@
 """Reservation: a client's hold on an appointment slot, which confirmation turns into a booking.
 
-Expiry is worked out at query time from timestamps, never by a background job: a reservation is
+Expiry is worked out at query time from timestamps, never by a background job. A reservation is
 
+- ``RELEASED``, ``CANCELLED`` or ``RESCHEDULED`` once ended (``ended_at`` set, ``end_reason`` says which);
+  otherwise
 - ``CONFIRMED`` once ``confirmed_at`` is set;
 - ``HELD`` while unconfirmed and ``now < expires_at``;
 - ``EXPIRED`` when unconfirmed and ``now >= expires_at`` (at exactly 30:00 the hold is gone).
@@ -12,6 +14,7 @@ A reservation is *live* when held or confirmed; a slot has at most one live rese
 import enum
 from datetime import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Case, Q, Value, When
 
@@ -22,26 +25,40 @@ class ReservationState(enum.Enum):
     HELD = "held"
     EXPIRED = "expired"
     CONFIRMED = "confirmed"
+    RELEASED = "released"
+    """The client gave the hold up before confirming."""
+    CANCELLED = "cancelled"
+    """The booking was cancelled, by its client or by the slot's provider."""
+    RESCHEDULED = "rescheduled"
+    """The booking moved to another slot (``rescheduled_to``)."""
+
+
+# How an ended reservation ended: the values of ``end_reason``, each a final state.
+ENDED_STATES = (ReservationState.RELEASED, ReservationState.CANCELLED, ReservationState.RESCHEDULED)
 
 
 class ReservationQuerySet(models.QuerySet["Reservation"]):
     """Reads over reservations by state; time-dependent filters take ``now`` (aware, UTC)."""
 
+    def ongoing(self) -> "ReservationQuerySet":
+        """Reservations not ended by a release, cancellation or reschedule."""
+        return self.filter(ended_at__isnull=True)
+
     def confirmed(self) -> "ReservationQuerySet":
-        """Reservations that were confirmed."""
-        return self.filter(confirmed_at__isnull=False)
+        """Bookings: confirmed and not ended."""
+        return self.filter(confirmed_at__isnull=False, ended_at__isnull=True)
 
     def held(self, now: datetime) -> "ReservationQuerySet":
-        """Unconfirmed reservations whose hold has not run out at ``now``."""
-        return self.filter(confirmed_at__isnull=True, expires_at__gt=now)
+        """Unconfirmed, not ended reservations whose hold has not run out at ``now``."""
+        return self.filter(confirmed_at__isnull=True, ended_at__isnull=True, expires_at__gt=now)
 
     def expired(self, now: datetime) -> "ReservationQuerySet":
-        """Unconfirmed reservations whose hold ran out at or before ``now``."""
-        return self.filter(confirmed_at__isnull=True, expires_at__lte=now)
+        """Unconfirmed, not ended reservations whose hold ran out at or before ``now``."""
+        return self.filter(confirmed_at__isnull=True, ended_at__isnull=True, expires_at__lte=now)
 
     def live(self, now: datetime) -> "ReservationQuerySet":
-        """Reservations that occupy their slot at ``now``: confirmed, or held and not expired."""
-        return self.filter(Q(confirmed_at__isnull=False) | Q(expires_at__gt=now))
+        """Reservations that occupy their slot at ``now``: not ended, and confirmed or held and not expired."""
+        return self.filter(Q(confirmed_at__isnull=False) | Q(expires_at__gt=now), ended_at__isnull=True)
 
     def in_state(self, state: ReservationState, now: datetime) -> "ReservationQuerySet":
         """Reservations in ``state`` at ``now``."""
@@ -49,12 +66,15 @@ class ReservationQuerySet(models.QuerySet["Reservation"]):
             return self.confirmed()
         if state is ReservationState.HELD:
             return self.held(now)
-        return self.expired(now)
+        if state is ReservationState.EXPIRED:
+            return self.expired(now)
+        return self.filter(end_reason=state.value)
 
     def with_state(self, now: datetime) -> "ReservationQuerySet":
         """Annotate each row with ``state`` (a `ReservationState` value) computed in SQL at ``now``."""
         return self.annotate(
             state=Case(
+                *(When(end_reason=state.value, then=Value(state.value)) for state in ENDED_STATES),
                 When(confirmed_at__isnull=False, then=Value(ReservationState.CONFIRMED.value)),
                 When(expires_at__gt=now, then=Value(ReservationState.HELD.value)),
                 default=Value(ReservationState.EXPIRED.value),
@@ -76,6 +96,22 @@ class Reservation(models.Model):
     created_at = models.DateTimeField(help_text="When the hold was made (UTC).")
     expires_at = models.DateTimeField(help_text="When the hold runs out unless confirmed (UTC).")
     confirmed_at = models.DateTimeField(null=True, blank=True, help_text="When the client confirmed (UTC).")
+    ended_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was released, cancelled or rescheduled (UTC); it frees the slot."
+    )
+    end_reason = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=[(state.value, state.value) for state in ENDED_STATES],
+        help_text="released, cancelled or rescheduled; empty while not ended.",
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancel_reason = models.CharField(max_length=500, blank=True, help_text="Why it was cancelled, if given.")
+    rescheduled_to = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="rescheduled_from"
+    )
 
     objects = ReservationQuerySet.as_manager()
 
@@ -86,8 +122,12 @@ class Reservation(models.Model):
             # migration 0002 also forbids overlapping holds; see there.)
             models.UniqueConstraint(
                 fields=["appointment"],
-                condition=Q(confirmed_at__isnull=False),
-                name="reservation_one_confirmed_per_appointment",
+                condition=Q(confirmed_at__isnull=False, ended_at__isnull=True),
+                name="reservation_one_booking_per_appointment",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True, end_reason="") | Q(ended_at__isnull=False) & ~Q(end_reason=""),
+                name="reservation_ended_with_a_reason",
             ),
             models.CheckConstraint(
                 condition=Q(expires_at__gt=models.F("created_at")), name="reservation_expires_after_creation"
@@ -103,6 +143,8 @@ class Reservation(models.Model):
 
     def state_at(self, now: datetime) -> ReservationState:
         """This reservation's state at ``now``."""
+        if self.ended_at is not None:
+            return ReservationState(self.end_reason)
         if self.confirmed_at is not None:
             return ReservationState.CONFIRMED
         if now < self.expires_at:
