@@ -8,9 +8,11 @@ are refused with a GraphQL error whose code is BAD_USER_INPUT, instead of being 
 from typing import Any
 
 import graphene
+from django.core.exceptions import ValidationError
 from django.utils.module_loading import import_string
 from graphene_django import DjangoConnectionField
 from graphene_django.filter import DjangoFilterConnectionField
+from graphene_django.filter.fields import convert_enum
 from graphene_django.settings import graphene_settings
 from graphql import GraphQLError
 from graphql_relay import cursor_to_offset
@@ -52,6 +54,29 @@ class FilterConnectionField(DjangoFilterConnectionField):
         info = args[-1]
         check_page_arguments(info.field_name, **kwargs)
         return super().connection_resolver(*args, **kwargs)
+
+    @classmethod
+    def resolve_queryset(
+        cls,
+        connection: Any,
+        iterable: Any,
+        info: Any,
+        args: dict[str, Any],
+        filtering_args: dict[str, Any],
+        filterset_class: Any,
+    ) -> Any:
+        """Filter with ``filterset_class`` as graphene-django does, passing ``orderBy`` on as a list of values.
+
+        graphene-django snake-cases an ``order_by`` argument, which it takes for django-filter's OrderingFilter
+        (one string); ours is a list of enum values (`api.filters.OrderByFilter`). An invalid filter raises
+        Django's ValidationError, reported as BAD_USER_INPUT (`api.errors.format_error`).
+        """
+        queryset = super(DjangoFilterConnectionField, cls).resolve_queryset(connection, iterable, info, args)
+        data = {name: convert_enum(value) for name, value in args.items() if name in filtering_args}
+        filterset = filterset_class(data=data, queryset=queryset, request=info.context)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.form.errors.as_json())
+        return filterset.qs
 
 
 def nested_connection(node_type: str, description: str, **filters: Any) -> graphene.Field:

@@ -1,7 +1,8 @@
 """django-filter FilterSets behind the list queries, and the form fields they need.
 
 Times must carry a UTC offset and IDs must be global IDs of the right type; anything else is refused with a
-GraphQL error whose code is BAD_USER_INPUT.
+GraphQL error whose code is BAD_USER_INPUT. Every FilterSet also sorts: ``orderBy`` takes values of the list's
+enum (`api.sorting`), and the ID always breaks ties.
 """
 
 from datetime import datetime
@@ -10,12 +11,16 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from graphene_django.filter.filters import TypedFilter
 from graphene_django.forms import GlobalIDFormField
 from graphql import GraphQLError
 from graphql_relay import from_global_id
 
-from reservation.models import Appointment, Reservation, ReservationQuerySet, ReservationState
+from api.sorting import APPOINTMENT_ORDER, CLIENT_ORDER, PROVIDER_ORDER, RESERVATION_ORDER, Sorting
+from api.timezones import LocalDateFilter, TimeZoneFilter
+from reservation.models import Appointment, Client, Provider, Reservation, ReservationQuerySet, ReservationState
 
 
 class AwareDateTimeField(forms.DateTimeField):
@@ -60,6 +65,55 @@ class NodeIdFilter(django_filters.Filter):
         super().__init__(*args, **kwargs)
 
 
+class OrderByFilter(TypedFilter):
+    """``orderBy``: a list of values of ``sorting``'s enum; replaces the list's default order (`api.sorting`)."""
+
+    field_class = forms.MultipleChoiceField
+
+    def __init__(self, sorting: Sorting, **kwargs: Any) -> None:
+        self.sorting = sorting
+        kwargs.setdefault("label", sorting.describe_argument())
+        super().__init__(input_type=sorting.argument(), choices=[(value, value) for value in sorting.values], **kwargs)
+
+    def filter(self, qs: QuerySet[Any], value: list[str]) -> QuerySet[Any]:
+        return qs.order_by(*self.sorting.fields(value)) if value else qs
+
+
+class NameSearchFilter(django_filters.CharFilter):
+    """``search``: every word must appear, in any case, in the first or the last name."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "Words that must each appear in the first or last name (any case).")
+        super().__init__(**kwargs)
+
+    def filter(self, qs: QuerySet[Any], value: str | None) -> QuerySet[Any]:
+        for word in (value or "").split():
+            qs = qs.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+        return qs
+
+
+class ProviderFilter(django_filters.FilterSet):
+    """Providers matching a name search, in the order asked."""
+
+    search = NameSearchFilter()
+    order_by = OrderByFilter(PROVIDER_ORDER)
+
+    class Meta:
+        model = Provider
+        fields: list[str] = []
+
+
+class ClientFilter(django_filters.FilterSet):
+    """Clients matching a name search, in the order asked."""
+
+    search = NameSearchFilter()
+    order_by = OrderByFilter(CLIENT_ORDER)
+
+    class Meta:
+        model = Client
+        fields: list[str] = []
+
+
 def require_aware(value: datetime | None, argument: str) -> datetime | None:
     """Return ``value``; raise GraphQLError (BAD_USER_INPUT) if it has no UTC offset."""
     if value is not None and timezone.is_naive(value):
@@ -67,6 +121,16 @@ def require_aware(value: datetime | None, argument: str) -> datetime | None:
             f"`{argument}` needs a UTC offset, e.g. 2030-01-07T09:00:00+00:00.", extensions={"code": "BAD_USER_INPUT"}
         )
     return value
+
+
+def require_state(value: str | None, argument: str) -> ReservationState | None:
+    """The `ReservationState` named ``value`` (None for None); raise GraphQLError (BAD_USER_INPUT) for another name."""
+    if value is None:
+        return None
+    if value not in ReservationState.__members__:
+        names = ", ".join(ReservationState.__members__)
+        raise GraphQLError(f"`{argument}` must be one of {names}.", extensions={"code": "BAD_USER_INPUT"})
+    return ReservationState[value]
 
 
 class AppointmentFilter(django_filters.FilterSet):
@@ -77,6 +141,12 @@ class AppointmentFilter(django_filters.FilterSet):
         field_name="start_time", lookup_expr="gte", help_text="Slots starting at or after."
     )
     start_before = AwareDateTimeFilter(field_name="start_time", lookup_expr="lt", help_text="Slots starting before.")
+    order_by = OrderByFilter(APPOINTMENT_ORDER)
+    date = LocalDateFilter(
+        help_text="Slots starting on this calendar date in `timeZone`: from its midnight to the next (23 or 25 hours "
+        "when clocks change).",
+    )
+    time_zone = TimeZoneFilter(help_text="The IANA time zone of `date`, e.g. America/New_York; default UTC.")
 
     class Meta:
         model = Appointment
@@ -84,7 +154,8 @@ class AppointmentFilter(django_filters.FilterSet):
 
 
 class ReservationFilter(django_filters.FilterSet):
-    """Reservations of one client, of one provider's slots, and/or in one state at the time of the request."""
+    """Reservations of one client, of one provider's slots, in one state at the time of the request, and/or of
+    slots starting within ``[startFrom, startBefore)``, in the order asked."""
 
     client = NodeIdFilter(field_name="client_id", node_type="ClientType", help_text="A client's global ID.")
     provider = NodeIdFilter(
@@ -93,8 +164,15 @@ class ReservationFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
         choices=[(state.name, state.name) for state in ReservationState],
         method="filter_state",
-        help_text="HELD, EXPIRED or CONFIRMED, judged at the time of the request.",
+        help_text="HELD, EXPIRED, CONFIRMED, RELEASED, CANCELLED or RESCHEDULED, judged at the time of the request.",
     )
+    start_from = AwareDateTimeFilter(
+        field_name="appointment__start_time", lookup_expr="gte", label="Reservations of slots starting at or after."
+    )
+    start_before = AwareDateTimeFilter(
+        field_name="appointment__start_time", lookup_expr="lt", label="Reservations of slots starting before."
+    )
+    order_by = OrderByFilter(RESERVATION_ORDER)
 
     class Meta:
         model = Reservation

@@ -3,9 +3,11 @@
 import graphene
 
 from api.mutation.appointment import AppointmentMutations
+from api.mutation.calendar import CalendarFeedMutations
 from api.mutation.client import ClientMutations
 from api.mutation.provider import ProviderMutations
 from api.mutation.reservation import ReservationMutations
+from api.mutation.schedule import ScheduleMutations
 from api.mutation.token import TokenMutations
 from api.node import Node
 from api.query.appointment import AppointmentQueries
@@ -22,7 +24,14 @@ class Query(ViewerQueries, ProviderQueries, ClientQueries, AppointmentQueries, R
 
 
 class Mutation(
-    TokenMutations, ProviderMutations, ClientMutations, AppointmentMutations, ReservationMutations, graphene.ObjectType
+    TokenMutations,
+    ProviderMutations,
+    ClientMutations,
+    AppointmentMutations,
+    ReservationMutations,
+    ScheduleMutations,
+    CalendarFeedMutations,
+    graphene.ObjectType,
 ):
     """Change the schedule: sign in, register people, publish availability, reserve and confirm."""
 

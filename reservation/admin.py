@@ -18,11 +18,15 @@ from reservation.errors import DomainError
 from reservation.models import (
     Appointment,
     Client,
+    DateOverride,
+    DateOverrideRange,
     ExternalIdentity,
     Provider,
     RefreshToken,
     Reservation,
+    ReservationEvent,
     ReservationState,
+    WeeklyScheduleRange,
 )
 from reservation.services.reservations import reservation_confirm
 
@@ -31,10 +35,12 @@ from reservation.services.reservations import reservation_confirm
 class ProviderAdmin(admin.ModelAdmin[Provider]):
     """Providers, searchable by name."""
 
-    list_display = ("id", "first_name", "last_name", "user", "created_at")
+    list_display = ("id", "first_name", "last_name", "user", "time_zone", "created_at")
     search_fields = ("first_name", "last_name", "user__username")
     ordering = ("last_name", "first_name")
     autocomplete_fields = ("user",)
+    # Set through the API (providerTimeZoneSet), which checks the zone and moves the schedule's slots with it.
+    readonly_fields = ("time_zone", "schedule_published_until")
 
 
 @admin.register(Client)
@@ -66,6 +72,19 @@ class ReservationStateFilter(admin.SimpleListFilter):
         return queryset.in_state(state, timezone.now())  # type: ignore[attr-defined, no-any-return]
 
 
+class ReservationEventInline(admin.TabularInline[ReservationEvent, Reservation]):
+    """A reservation's history: every state change, by whom and when; read-only."""
+
+    model = ReservationEvent
+    fields = ("at", "kind", "actor", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Reservation | None = None) -> bool:
+        return False
+
+
 @admin.register(Reservation)
 class ReservationAdmin(admin.ModelAdmin[Reservation]):
     """Reservations with their state, filterable by state and provider; holds can be confirmed here."""
@@ -74,8 +93,21 @@ class ReservationAdmin(admin.ModelAdmin[Reservation]):
     list_filter = (ReservationStateFilter, "appointment__provider")
     list_select_related = ("client", "appointment__provider")
     search_fields = ("client__first_name", "client__last_name", "appointment__provider__last_name")
-    readonly_fields = ("appointment", "client", "created_at", "expires_at", "confirmed_at", "state")
+    readonly_fields = (
+        "appointment",
+        "client",
+        "state",
+        "created_at",
+        "expires_at",
+        "confirmed_at",
+        "ended_at",
+        "end_reason",
+        "ended_by",
+        "cancel_reason",
+        "rescheduled_to",
+    )
     fields = readonly_fields
+    inlines = [ReservationEventInline]
     date_hierarchy = "created_at"
     actions = ["confirm_holds"]
 
@@ -97,7 +129,7 @@ class ReservationAdmin(admin.ModelAdmin[Reservation]):
         confirmed = 0
         for reservation in queryset:
             try:
-                reservation_confirm(reservation_id=reservation.pk)
+                reservation_confirm(reservation_id=reservation.pk, actor_id=request.user.pk)
                 confirmed += 1
             except DomainError as error:
                 self.message_user(request, f"Reservation {reservation.pk}: {error.message}", messages.WARNING)
@@ -106,12 +138,12 @@ class ReservationAdmin(admin.ModelAdmin[Reservation]):
 
 
 class AppointmentStateFilter(admin.SimpleListFilter):
-    """Filter slots by what a client sees now: open, held, booked, or closed (inside the notice period)."""
+    """Filter slots by what a client sees now: open, held, booked, closed (inside the notice period), or withdrawn."""
 
     title = "state"
     parameter_name = "state"
 
-    states = {"open": "Open", "held": "Held", "booked": "Booked", "closed": "Closed"}
+    states = {"open": "Open", "held": "Held", "booked": "Booked", "closed": "Closed", "withdrawn": "Withdrawn"}
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return list(self.states.items())
@@ -128,11 +160,11 @@ class AppointmentStateFilter(admin.SimpleListFilter):
 class AppointmentAdmin(admin.ModelAdmin[Appointment]):
     """Appointment slots with their state now; published through the API's appointmentBulkCreate."""
 
-    list_display = ("id", "provider", "start_time", "end_time", "state")
+    list_display = ("id", "provider", "start_time", "end_time", "state", "source")
     list_filter = (AppointmentStateFilter, "provider")
     list_select_related = ("provider",)
     date_hierarchy = "start_time"
-    readonly_fields = ("provider", "start_time", "end_time", "created_at")
+    readonly_fields = ("provider", "start_time", "end_time", "created_at", "source", "withdrawn_at")
     fields = readonly_fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Appointment]:
@@ -145,6 +177,7 @@ class AppointmentAdmin(admin.ModelAdmin[Appointment]):
                 state=Case(
                     When(Exists(live.confirmed()), then=Value("booked")),
                     When(Exists(live.held(now)), then=Value("held")),
+                    When(withdrawn_at__isnull=False, then=Value("withdrawn")),
                     When(start_time__lt=now + rules.minimum_notice(), then=Value("closed")),
                     default=Value("open"),
                 )
@@ -157,7 +190,7 @@ class AppointmentAdmin(admin.ModelAdmin[Appointment]):
 
     @admin.display(description="state", ordering="state")
     def state(self, appointment: Appointment) -> str:
-        """open, held, booked or closed (starting within the notice period), at page load."""
+        """open, held, booked, closed (starting within the notice period) or withdrawn, at page load."""
         return str(appointment.state)  # type: ignore[attr-defined]
 
 
@@ -194,3 +227,54 @@ class RefreshTokenAdmin(admin.ModelAdmin[RefreshToken]):
             revoked_at=timezone.now()
         )
         self.message_user(request, f"Revoked {count} refresh token(s).", messages.SUCCESS)
+
+
+@admin.register(WeeklyScheduleRange)
+class WeeklyScheduleRangeAdmin(admin.ModelAdmin[WeeklyScheduleRange]):
+    """Providers' weekly hours, read-only: set through the API (weeklyScheduleSet), which publishes the slots."""
+
+    list_display = ("provider", "weekday", "start_time", "end_time")
+    list_filter = ("weekday", "provider")
+    list_select_related = ("provider",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: WeeklyScheduleRange | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: WeeklyScheduleRange | None = None) -> bool:
+        return False
+
+
+class DateOverrideRangeInline(admin.TabularInline[DateOverrideRange, DateOverride]):
+    """The hours of a date override (none: a day off)."""
+
+    model = DateOverrideRange
+    fields = ("start_time", "end_time")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: DateOverride | None = None) -> bool:
+        return False
+
+
+@admin.register(DateOverride)
+class DateOverrideAdmin(admin.ModelAdmin[DateOverride]):
+    """Providers' date overrides, read-only: set through the API (dateOverrideSet), which re-publishes the date."""
+
+    list_display = ("provider", "date")
+    list_filter = ("provider",)
+    list_select_related = ("provider",)
+    date_hierarchy = "date"
+    inlines = [DateOverrideRangeInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: DateOverride | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: DateOverride | None = None) -> bool:
+        return False

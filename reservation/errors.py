@@ -20,6 +20,10 @@ class ErrorCode(enum.Enum):
     """Availability was submitted for a time that has already begun."""
     RANGE_TOO_LONG = "range_too_long"
     """One submission spans more than the maximum range (31 days by default)."""
+    UNKNOWN_TIME_ZONE = "unknown_time_zone"
+    """A time zone that is not an IANA name known to the time zone database (e.g. Europe/Paris)."""
+    OVERLAPPING_RANGES = "overlapping_ranges"
+    """Two working ranges of the same day (weekly schedule or date override) overlap."""
     SLOT_UNAVAILABLE = "slot_unavailable"
     """The slot is held by another live reservation or already booked."""
     INSUFFICIENT_NOTICE = "insufficient_notice"
@@ -28,6 +32,16 @@ class ErrorCode(enum.Enum):
     """The client already holds or has booked a slot overlapping this one in time."""
     RESERVATION_EXPIRED = "reservation_expired"
     """The hold ran out (30 minutes by default) before it was confirmed."""
+    RESERVATION_ENDED = "reservation_ended"
+    """The reservation was already released, cancelled or rescheduled."""
+    NOT_CONFIRMED = "not_confirmed"
+    """Only a confirmed booking can be cancelled by its client or rescheduled; release a hold instead."""
+    ALREADY_CONFIRMED = "already_confirmed"
+    """A confirmed booking cannot be released; cancel it instead."""
+    APPOINTMENT_STARTED = "appointment_started"
+    """The appointment has already started: it can no longer be cancelled or moved."""
+    TOO_MANY_HOLDS = "too_many_holds"
+    """The client already holds the maximum number of unconfirmed reservations (RESERVATION_MAX_ACTIVE_HOLDS)."""
     USERNAME_TAKEN = "username_taken"
     """Another account already uses this username."""
     WEAK_PASSWORD = "weak_password"  # noqa: S105 - an error code, not a password
@@ -40,6 +54,8 @@ class ErrorCode(enum.Enum):
     """A token is forged, expired, revoked or of the wrong kind."""
     RATE_LIMITED = "rate_limited"
     """Too many requests of this kind from this user or address: retry later."""
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    """The idempotency key was already used, within its lifetime, for another operation or input."""
 
 
 class DomainError(Exception):

@@ -26,3 +26,16 @@ def minimum_notice() -> timedelta:
 def maximum_range() -> timedelta:
     """Longest availability range one submission may cover (``RESERVATION_MAX_RANGE_DAYS``, 31 days)."""
     return timedelta(days=settings.RESERVATION_MAX_RANGE_DAYS)
+
+
+def schedule_horizon_days() -> int:
+    """How many local dates the weekly schedule is published for (``RESERVATION_SCHEDULE_HORIZON_DAYS``).
+
+    28 by default: today and the next 27 days, in the provider's time zone.
+    """
+    return max(1, int(settings.RESERVATION_SCHEDULE_HORIZON_DAYS))
+
+
+def maximum_active_holds() -> int:
+    """Most unconfirmed, unexpired reservations one client may hold at once (``RESERVATION_MAX_ACTIVE_HOLDS``, 3)."""
+    return int(settings.RESERVATION_MAX_ACTIVE_HOLDS)

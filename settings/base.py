@@ -130,6 +130,15 @@ RESERVATION_HOLD_MINUTES = int(os.environ.get("RESERVATION_HOLD_MINUTES", "30"))
 RESERVATION_MIN_NOTICE_HOURS = int(os.environ.get("RESERVATION_MIN_NOTICE_HOURS", "24"))
 # Longest availability range one appointmentBulkCreate call may submit, in days.
 RESERVATION_MAX_RANGE_DAYS = int(os.environ.get("RESERVATION_MAX_RANGE_DAYS", "31"))
+# How far ahead the weekly schedule is turned into slots, in local calendar days from today (today included).
+# The horizon moves forward lazily, when availability is read; there is no background job.
+RESERVATION_SCHEDULE_HORIZON_DAYS = int(os.environ.get("RESERVATION_SCHEDULE_HORIZON_DAYS", "28"))
+# Most unconfirmed, unexpired reservations (holds) one client may have at once: stops one client from
+# blocking a provider's calendar with holds.
+RESERVATION_MAX_ACTIVE_HOLDS = int(os.environ.get("RESERVATION_MAX_ACTIVE_HOLDS", "3"))
+# How long a mutation's idempotency key holds, in hours (see api/idempotency.py): a retry with the same key
+# within this time gets the first request's result; after it, the key counts as new.
+IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 
 LOGGING: dict[str, Any] = {
     "version": 1,

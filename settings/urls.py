@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 
+from api.calendar import calendar_feed
 from api.health import healthz
 from api.views import GraphQLView
 
@@ -14,6 +15,8 @@ urlpatterns = [
     path("graphql/", csrf_exempt(GraphQLView.as_view(graphiql=settings.GRAPHIQL))),
     path("admin/", admin.site.urls),
     path("healthz", healthz),
+    # iCalendar feeds: the secret token in the URL is the credential (calendar apps send no bearer token).
+    path("calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
 ]
 
 if "silk" in settings.INSTALLED_APPS:

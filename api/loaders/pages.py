@@ -89,8 +89,9 @@ def load_page(
     ``parent_field`` the path from a child row to its parent's ID, ``order_by`` the connection's order
     (ending in a unique field), and ``node`` maps a row to the node to return (for connections through a
     join table, such as a provider's clients through reservations; rows mapping to the same node are
-    merged, keeping the first). ``key`` names the connection and its filters: parents asking with the same
-    key and page share one query.
+    merged, keeping the first). ``key`` names the connection and every argument that changes its rows (its
+    filters): parents asking with the same key, order and page share one query; the order (``orderBy``) is
+    part of the batch's identity by itself, so callers need not repeat it in ``key``.
     """
 
     viewer = get_viewer(info)
@@ -116,5 +117,5 @@ def load_page(
                 grouped[row._parent_id].append(target)
         return [grouped.get(parent_id, []) for parent_id in parent_ids]
 
-    loader = get_loaders(info).get(("page", key, page), batch)
+    loader = get_loaders(info).get(("page", key, tuple(order_by), page), batch)
     return then(loader.load(parent_id), lambda rows: page.connection(rows, connection_type))

@@ -10,7 +10,7 @@ from graphene import ResolveInfo
 from graphql_sync_dataloaders import SyncFuture
 
 from api.auth.permissions import get_viewer, scope
-from reservation.models import Reservation
+from reservation.models import Reservation, ReservationEvent
 
 from .core import get_loaders
 
@@ -38,3 +38,15 @@ def load_confirmed_reservation(info: ResolveInfo, appointment_id: int) -> SyncFu
         return [rows.get(key) for key in keys]
 
     return get_loaders(info).get("confirmed-reservation", batch).load(appointment_id)
+
+
+def load_history(info: ResolveInfo, reservation_id: int) -> SyncFuture:
+    """A future of reservation ``reservation_id``'s events, oldest first (one query for all reservations)."""
+
+    def batch(keys: list[int]) -> Sequence[list[ReservationEvent]]:
+        grouped: dict[int, list[ReservationEvent]] = {key: [] for key in keys}
+        for event in ReservationEvent.objects.filter(reservation_id__in=keys).order_by("at", "id"):
+            grouped[event.reservation_id].append(event)
+        return [grouped[key] for key in keys]
+
+    return get_loaders(info).get("reservation-history", batch).load(reservation_id)

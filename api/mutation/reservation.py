@@ -1,10 +1,11 @@
-"""`reservationCreate` (hold a slot) and `reservationConfirm`."""
+"""A reservation's life through the API: `reservationCreate` (hold), `reservationConfirm`, `reservationRelease`,
+`reservationCancel` and `reservationReschedule`. Each checks who may act, then calls one domain service."""
 
 from typing import Any
 
 import graphene
 
-from api.auth.permissions import get_viewer, require_authenticated, require_client, scope
+from api.auth.permissions import Viewer, get_viewer, require_authenticated, require_client, require_staff, scope
 from api.auth.ratelimits import limit_reservation
 from api.ids import decode_global_id
 from api.mutation.base import DomainMutation
@@ -13,7 +14,13 @@ from api.query.client import ClientType
 from api.query.reservation import ReservationType
 from reservation.errors import DomainError, ErrorCode
 from reservation.models import Reservation
-from reservation.services.reservations import reservation_confirm, reservation_create
+from reservation.services.reservations import (
+    reservation_cancel,
+    reservation_confirm,
+    reservation_create,
+    reservation_release,
+    reservation_reschedule,
+)
 
 
 class ReservationCreate(DomainMutation):
@@ -46,6 +53,7 @@ class ReservationCreate(DomainMutation):
         reservation = reservation_create(
             client_id=client_id,
             appointment_id=decode_global_id(data["appointment_id"], AppointmentType, "appointmentId"),
+            actor_id=viewer.user_id,
         )
         return cls(reservation=reservation, errors=[])
 
@@ -67,16 +75,115 @@ class ReservationConfirm(DomainMutation):
     def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "ReservationConfirm":
         viewer = get_viewer(info)
         require_authenticated(viewer)
-        reservation_id = decode_global_id(data["reservation_id"], ReservationType, "reservationId")
-        client_id = (
-            scope(Reservation.objects.filter(pk=reservation_id), viewer).values_list("client_id", flat=True).first()
-        )
-        if client_id is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "No reservation with this ID.", "reservationId")
+        reservation_id, client_id, _ = visible_reservation(viewer, data["reservation_id"])
         require_client(viewer, client_id)
         limit_reservation(info.context, viewer.user_id)  # type: ignore[arg-type]
-        reservation = reservation_confirm(reservation_id=reservation_id)
+        reservation = reservation_confirm(reservation_id=reservation_id, actor_id=viewer.user_id)
         return cls(reservation=reservation, errors=[])
+
+
+def visible_reservation(viewer: Viewer, global_id: str) -> tuple[int, int, int]:
+    """Decode a reservation's global ID: (reservation id, its client id, its slot's provider id).
+
+    Raises NOT_FOUND for a reservation the caller may not see, exactly as for one that does not exist.
+    """
+    reservation_id = decode_global_id(global_id, ReservationType, "reservationId")
+    row = (
+        scope(Reservation.objects.filter(pk=reservation_id), viewer)
+        .values_list("client_id", "appointment__provider_id")
+        .first()
+    )
+    if row is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "No reservation with this ID.", "reservationId")
+    return reservation_id, row[0], row[1]
+
+
+class ReservationRelease(DomainMutation):
+    """Give up a hold before confirming it; the slot is available again at once. Releasing twice is harmless.
+
+    The reservation's client or staff. Errors: NOT_FOUND, ALREADY_CONFIRMED (cancel a booking instead),
+    RESERVATION_EXPIRED, RESERVATION_ENDED, RATE_LIMITED.
+    """
+
+    class Input:
+        reservation_id = graphene.ID(required=True, description="The hold's global ID.")
+
+    reservation = graphene.Field(ReservationType, description="The released reservation; null on error.")
+
+    @classmethod
+    def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "ReservationRelease":
+        viewer = get_viewer(info)
+        require_authenticated(viewer)
+        reservation_id, client_id, _ = visible_reservation(viewer, data["reservation_id"])
+        require_client(viewer, client_id)
+        limit_reservation(info.context, viewer.user_id)  # type: ignore[arg-type]
+        return cls(reservation=reservation_release(reservation_id=reservation_id, actor_id=viewer.user_id), errors=[])
+
+
+class ReservationCancel(DomainMutation):
+    """Cancel a reservation before the appointment starts; the slot is available again at once (when still
+    at least 24 hours ahead). Cancelling twice is harmless.
+
+    A client cancels their own booking (a hold is released instead: NOT_CONFIRMED); the slot's provider
+    cancels a hold or booking on their slot and must give a ``reason``; staff may cancel anything. Errors:
+    NOT_FOUND, NOT_CONFIRMED, APPOINTMENT_STARTED, RESERVATION_EXPIRED, RESERVATION_ENDED, INVALID (no
+    reason from a provider), RATE_LIMITED.
+    """
+
+    class Input:
+        reservation_id = graphene.ID(required=True, description="The reservation's global ID.")
+        reason = graphene.String(description="Why; required when a provider cancels. Shown in the history.")
+
+    reservation = graphene.Field(ReservationType, description="The cancelled reservation; null on error.")
+
+    @classmethod
+    def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "ReservationCancel":
+        viewer = get_viewer(info)
+        require_authenticated(viewer)
+        reservation_id, client_id, provider_id = visible_reservation(viewer, data["reservation_id"])
+        reason = (data.get("reason") or "").strip()
+        # Staff may cancel anything; otherwise the client (bookings only) or the slot's provider (with a reason).
+        if not viewer.is_staff and viewer.client_id == client_id:
+            held = Reservation.objects.filter(pk=reservation_id, confirmed_at__isnull=True, ended_at__isnull=True)
+            if held.exists():
+                raise DomainError(ErrorCode.NOT_CONFIRMED, "Release a hold instead of cancelling it.", "reservationId")
+        elif not viewer.is_staff and viewer.provider_id == provider_id:
+            if not reason:
+                raise DomainError(ErrorCode.INVALID, "Say why you cancel: the client is told.", "reason")
+        elif not viewer.is_staff:
+            require_staff(viewer)
+        limit_reservation(info.context, viewer.user_id)  # type: ignore[arg-type]
+        reservation = reservation_cancel(reservation_id=reservation_id, actor_id=viewer.user_id, reason=reason)
+        return cls(reservation=reservation, errors=[])
+
+
+class ReservationReschedule(DomainMutation):
+    """Move a booking to another available slot, atomically: the new booking is confirmed and the old one
+    ends as RESCHEDULED, or nothing changes. The new slot obeys every rule of a new reservation, including
+    the 24-hour notice.
+
+    The booking's client or staff. Errors: NOT_FOUND, NOT_CONFIRMED, APPOINTMENT_STARTED, RESERVATION_ENDED,
+    and for the new slot SLOT_UNAVAILABLE, INSUFFICIENT_NOTICE, CLIENT_OVERLAP; RATE_LIMITED.
+    """
+
+    class Input:
+        reservation_id = graphene.ID(required=True, description="The booking's global ID.")
+        appointment_id = graphene.ID(required=True, description="The new slot's global ID.")
+
+    reservation = graphene.Field(ReservationType, description="The new booking; null on error.")
+
+    @classmethod
+    def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "ReservationReschedule":
+        viewer = get_viewer(info)
+        require_authenticated(viewer)
+        reservation_id, client_id, _ = visible_reservation(viewer, data["reservation_id"])
+        require_client(viewer, client_id)
+        appointment_id = decode_global_id(data["appointment_id"], AppointmentType, "appointmentId")
+        limit_reservation(info.context, viewer.user_id)  # type: ignore[arg-type]
+        moved = reservation_reschedule(
+            reservation_id=reservation_id, appointment_id=appointment_id, actor_id=viewer.user_id
+        )
+        return cls(reservation=moved, errors=[])
 
 
 class ReservationMutations(graphene.ObjectType):
@@ -84,3 +191,6 @@ class ReservationMutations(graphene.ObjectType):
 
     reservation_create = ReservationCreate.Field()
     reservation_confirm = ReservationConfirm.Field()
+    reservation_release = ReservationRelease.Field()
+    reservation_cancel = ReservationCancel.Field()
+    reservation_reschedule = ReservationReschedule.Field()

@@ -7,11 +7,14 @@ from graphene_django import DjangoObjectType
 from graphql_sync_dataloaders import SyncFuture
 
 from api.connections import FilterConnectionField, nested_connection
-from api.filters import AppointmentFilter
+from api.filters import AppointmentFilter, require_state
 from api.loaders import get_loaders
 from api.loaders.pages import PageRequest, load_page
 from api.loaders.records import load_by_id, load_confirmed_reservation
 from api.node import Node
+from api.query.schedule import SlotSource, publish_due_schedules
+from api.sorting import RESERVATION_ORDER
+from api.timezones import in_zone, time_zone_argument
 from reservation.models import Appointment, Provider, Reservation
 
 
@@ -23,25 +26,47 @@ class AppointmentType(DjangoObjectType):
         fields = ("id",)
         interfaces = (Node,)
 
-    time_slot = graphene.DateTime(required=True, description="Start of the slot (ISO 8601, UTC).")
-    end_time = graphene.DateTime(required=True, description="End of the slot, exclusive (ISO 8601, UTC).")
+    time_slot = graphene.DateTime(
+        required=True,
+        description="Start of the slot (ISO 8601, UTC unless timeZone is given).",
+        time_zone=time_zone_argument("the start"),
+    )
+    end_time = graphene.DateTime(
+        required=True,
+        description="End of the slot, exclusive (ISO 8601, UTC unless timeZone is given).",
+        time_zone=time_zone_argument("the end"),
+    )
+    withdrawn = graphene.Boolean(
+        required=True, description="True once the provider withdrew the slot: no longer offered, kept as history."
+    )
+    withdrawn_at = graphene.DateTime(description="When the provider withdrew the slot (UTC), or null.")
+    source = graphene.Field(SlotSource, required=True, description="What published it: a range or the schedule.")
     # Loader-backed relations are nullable: a failed batch nulls the field, not the whole response.
     provider = graphene.Field("api.query.provider.ProviderType", description="Whose slot it is.")
     reservations = nested_connection(
         "api.query.reservation.ReservationType",
         "Every reservation ever made of this slot (held, expired or confirmed), newest first.",
+        state=graphene.String(
+            description="Only those in this state at request time: HELD, EXPIRED, CONFIRMED, RELEASED, CANCELLED or "
+            "RESCHEDULED."
+        ),
+        order_by=RESERVATION_ORDER.argument(),
     )
     confirmed_reservation = graphene.Field(
         "api.query.reservation.ReservationType", description="The confirmed reservation booking this slot, if any."
     )
 
     @staticmethod
-    def resolve_time_slot(appointment: Appointment, info: graphene.ResolveInfo) -> Any:
-        return appointment.start_time
+    def resolve_time_slot(appointment: Appointment, info: graphene.ResolveInfo, time_zone: str | None = None) -> Any:
+        return in_zone(appointment.start_time, time_zone)
 
     @staticmethod
-    def resolve_end_time(appointment: Appointment, info: graphene.ResolveInfo) -> Any:
-        return appointment.end_time
+    def resolve_end_time(appointment: Appointment, info: graphene.ResolveInfo, time_zone: str | None = None) -> Any:
+        return in_zone(appointment.end_time, time_zone)
+
+    @staticmethod
+    def resolve_withdrawn(appointment: Appointment, info: graphene.ResolveInfo) -> bool:
+        return appointment.withdrawn_at is not None
 
     @staticmethod
     def resolve_provider(appointment: Appointment, info: graphene.ResolveInfo) -> SyncFuture:
@@ -49,17 +74,24 @@ class AppointmentType(DjangoObjectType):
 
     @staticmethod
     def resolve_reservations(
-        appointment: Appointment, info: graphene.ResolveInfo, first: int | None = None, after: str | None = None
+        appointment: Appointment,
+        info: graphene.ResolveInfo,
+        first: int | None = None,
+        after: str | None = None,
+        state: str | None = None,
+        order_by: list[Any] | None = None,
     ) -> SyncFuture:
         from api.query.reservation import ReservationType
 
+        wanted = require_state(state, "state")
+        now = get_loaders(info).now
         return load_page(
             info,
-            key="appointment.reservations",
+            key=("appointment.reservations", wanted),
             parent_id=appointment.pk,
-            queryset=lambda: Reservation.objects.all(),
+            queryset=lambda: Reservation.objects.all() if wanted is None else Reservation.objects.in_state(wanted, now),
             parent_field="appointment_id",
-            order_by=("-created_at", "-id"),
+            order_by=RESERVATION_ORDER.fields(order_by),
             page=PageRequest.from_args(first, after, "reservations"),
             connection_type=ReservationType._meta.connection,
         )
@@ -88,8 +120,10 @@ class AppointmentQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_appointments(root: None, info: graphene.ResolveInfo, **kwargs: Any) -> Any:
+        publish_due_schedules(info)
         return Appointment.objects.order_by("start_time", "id")
 
     @staticmethod
     def resolve_available_appointments(root: None, info: graphene.ResolveInfo, **kwargs: Any) -> Any:
+        publish_due_schedules(info)
         return Appointment.objects.available(get_loaders(info).now).order_by("start_time", "id")

@@ -1,5 +1,6 @@
 """`ClientType` and the `clients` root query."""
 
+from datetime import datetime
 from typing import Any
 
 import graphene
@@ -8,11 +9,20 @@ from graphene_django import DjangoObjectType
 from graphql_sync_dataloaders import SyncFuture
 
 from api.auth.permissions import get_viewer, scope
-from api.connections import ConnectionField, nested_connection
+from api.connections import FilterConnectionField, nested_connection
+from api.filters import ClientFilter, require_aware
 from api.loaders import get_loaders
 from api.loaders.pages import PageRequest, load_page
 from api.node import Node
+from api.sorting import PROVIDER_ORDER, RESERVATION_ORDER
 from reservation.models import Client, Reservation, ReservationState
+
+# The arguments of a client's reservation lists: a window on the reserved slot's start, and the order.
+_RESERVATION_ARGUMENTS: dict[str, Any] = {
+    "start_from": graphene.DateTime(description="Only reservations of slots starting at or after this time."),
+    "start_before": graphene.DateTime(description="Only reservations of slots starting before this time."),
+    "order_by": RESERVATION_ORDER.argument(default=["TIME_SLOT_ASC"]),
+}
 
 
 class ClientType(DjangoObjectType):
@@ -31,22 +41,29 @@ class ClientType(DjangoObjectType):
     providers = nested_connection(
         "api.query.provider.ProviderType",
         "Providers this client has at least one confirmed reservation with, by last then first name.",
+        order_by=PROVIDER_ORDER.argument(),
     )
     active_reservations = nested_connection(
         "api.query.reservation.ReservationType",
         "Unconfirmed reservations still holding their slot (younger than 30 minutes), by slot start time.",
+        **_RESERVATION_ARGUMENTS,
     )
     confirmed_reservations = nested_connection(
-        "api.query.reservation.ReservationType", "Confirmed reservations, by slot start time."
+        "api.query.reservation.ReservationType", "Confirmed reservations, by slot start time.", **_RESERVATION_ARGUMENTS
     )
     expired_reservations = nested_connection(
         "api.query.reservation.ReservationType",
         "Reservations whose 30-minute hold ran out before confirmation, by slot start time.",
+        **_RESERVATION_ARGUMENTS,
     )
 
     @staticmethod
     def resolve_providers(
-        client: Client, info: graphene.ResolveInfo, first: int | None = None, after: str | None = None
+        client: Client,
+        info: graphene.ResolveInfo,
+        first: int | None = None,
+        after: str | None = None,
+        order_by: list[Any] | None = None,
     ) -> SyncFuture:
         from api.query.provider import ProviderType
 
@@ -56,10 +73,8 @@ class ClientType(DjangoObjectType):
             parent_id=client.pk,
             queryset=lambda: Reservation.objects.confirmed().select_related("appointment__provider"),
             parent_field="client_id",
-            order_by=(
-                "appointment__provider__last_name",
-                "appointment__provider__first_name",
-                "appointment__provider_id",
+            order_by=PROVIDER_ORDER.fields(
+                order_by, prefix="appointment__provider__", tiebreaker="appointment__provider_id"
             ),
             page=PageRequest.from_args(first, after, "providers"),
             connection_type=ProviderType._meta.connection,
@@ -86,18 +101,27 @@ def _reservations_page(
     field_name: str,
     first: int | None = None,
     after: str | None = None,
+    start_from: datetime | None = None,
+    start_before: datetime | None = None,
+    order_by: list[Any] | None = None,
 ) -> SyncFuture:
-    """A page of ``client``'s reservations in ``state`` at the request's instant, by slot start time."""
+    """A page of ``client``'s reservations in ``state`` at the request's instant, within the optional window on
+    the slot's start, in ``order_by`` (by default by slot start time)."""
     from api.query.reservation import ReservationType
 
     now = get_loaders(info).now
+    bounds = {
+        "appointment__start_time__gte": require_aware(start_from, "startFrom"),
+        "appointment__start_time__lt": require_aware(start_before, "startBefore"),
+    }
+    window = {lookup: value for lookup, value in bounds.items() if value is not None}
     return load_page(
         info,
-        key=f"client.{field_name}",
+        key=(f"client.{field_name}", tuple(sorted(window.items()))),
         parent_id=client.pk,
-        queryset=lambda: Reservation.objects.in_state(state, now),
+        queryset=lambda: Reservation.objects.in_state(state, now).filter(**window),
         parent_field="client_id",
-        order_by=("appointment__start_time", "id"),
+        order_by=RESERVATION_ORDER.fields(order_by, default=["TIME_SLOT_ASC"]),
         page=PageRequest.from_args(first, after, field_name),
         connection_type=ReservationType._meta.connection,
     )
@@ -106,7 +130,11 @@ def _reservations_page(
 class ClientQueries(graphene.ObjectType):
     """Root fields for clients."""
 
-    clients = ConnectionField(ClientType, description="All clients, by last then first name.")
+    clients = FilterConnectionField(
+        ClientType,
+        filterset_class=ClientFilter,
+        description="All clients, by last then first name unless `orderBy` says otherwise; `search` by name.",
+    )
 
     @staticmethod
     def resolve_clients(root: None, info: graphene.ResolveInfo, **kwargs: Any) -> Any:

@@ -7,11 +7,19 @@ import graphene
 from graphene_django import DjangoObjectType
 from graphql_sync_dataloaders import SyncFuture
 
-from api.connections import ConnectionField, nested_connection
-from api.filters import require_aware
+from api.connections import FilterConnectionField, nested_connection
+from api.filters import ProviderFilter, require_aware
 from api.loaders import get_loaders
 from api.loaders.pages import PageRequest, load_page
 from api.node import Node
+from api.query.schedule import (
+    DateOverrideType,
+    WeeklyScheduleRangeType,
+    load_upcoming_overrides,
+    load_weekly_schedule,
+    publish_due_schedules,
+)
+from api.sorting import APPOINTMENT_ORDER, CLIENT_ORDER
 from reservation.models import Appointment, Provider, Reservation
 
 
@@ -20,29 +28,46 @@ class ProviderType(DjangoObjectType):
 
     class Meta:
         model = Provider
-        fields = ("id", "first_name", "last_name")
+        fields = ("id", "first_name", "last_name", "time_zone", "schedule_published_until")
         interfaces = (Node,)
+
+    weekly_schedule = graphene.List(
+        graphene.NonNull(WeeklyScheduleRangeType),
+        description="The weekly working hours, in the provider's time zone, by weekday and start (null only if "
+        "loading them failed).",
+    )
+    date_overrides = graphene.List(
+        graphene.NonNull(DateOverrideType),
+        description="Dates from the provider's today on with other hours than the weekly schedule's, or a day off.",
+    )
 
     clients = nested_connection(
         "api.query.client.ClientType",
         "Clients with at least one confirmed reservation with this provider, by last then first name.",
+        order_by=CLIENT_ORDER.argument(),
     )
     available_appointments = nested_connection(
         "api.query.appointment.AppointmentType",
         "This provider's slots that a client may reserve now (free, and at least 24 h ahead), by start time.",
         start_from=graphene.DateTime(description="Only slots starting at or after this time (with offset)."),
         start_before=graphene.DateTime(description="Only slots starting before this time (with offset)."),
+        order_by=APPOINTMENT_ORDER.argument(),
     )
     confirmed_appointments = nested_connection(
         "api.query.appointment.AppointmentType",
         "This provider's slots booked by a confirmed reservation, by start time.",
         start_from=graphene.DateTime(description="Only slots starting at or after this time (with offset)."),
         start_before=graphene.DateTime(description="Only slots starting before this time (with offset)."),
+        order_by=APPOINTMENT_ORDER.argument(),
     )
 
     @staticmethod
     def resolve_clients(
-        provider: Provider, info: graphene.ResolveInfo, first: int | None = None, after: str | None = None
+        provider: Provider,
+        info: graphene.ResolveInfo,
+        first: int | None = None,
+        after: str | None = None,
+        order_by: list[Any] | None = None,
     ) -> SyncFuture:
         from api.query.client import ClientType
 
@@ -52,7 +77,7 @@ class ProviderType(DjangoObjectType):
             parent_id=provider.pk,
             queryset=lambda: Reservation.objects.confirmed().select_related("client"),
             parent_field="appointment__provider_id",
-            order_by=("client__last_name", "client__first_name", "client_id"),
+            order_by=CLIENT_ORDER.fields(order_by, prefix="client__", tiebreaker="client_id"),
             page=PageRequest.from_args(first, after, "clients"),
             connection_type=ClientType._meta.connection,
             node=lambda reservation: reservation.client,
@@ -60,10 +85,19 @@ class ProviderType(DjangoObjectType):
 
     @staticmethod
     def resolve_available_appointments(provider: Provider, info: graphene.ResolveInfo, **args: Any) -> SyncFuture:
+        publish_due_schedules(info)
         now = get_loaders(info).now
         return _appointments_page(
             info, provider, "availableAppointments", lambda: Appointment.objects.available(now), **args
         )
+
+    @staticmethod
+    def resolve_weekly_schedule(provider: Provider, info: graphene.ResolveInfo) -> SyncFuture:
+        return load_weekly_schedule(info, provider.pk)
+
+    @staticmethod
+    def resolve_date_overrides(provider: Provider, info: graphene.ResolveInfo) -> SyncFuture:
+        return load_upcoming_overrides(info, provider)
 
     @staticmethod
     def resolve_confirmed_appointments(provider: Provider, info: graphene.ResolveInfo, **args: Any) -> SyncFuture:
@@ -81,8 +115,9 @@ def _appointments_page(
     after: str | None = None,
     start_from: datetime | None = None,
     start_before: datetime | None = None,
+    order_by: list[Any] | None = None,
 ) -> SyncFuture:
-    """A page of ``provider``'s slots from ``queryset()``, within the optional start window, by start time."""
+    """A page of ``provider``'s slots from ``queryset()``, within the optional start window, in ``order_by``."""
     from api.query.appointment import AppointmentType
 
     bounds = {
@@ -96,7 +131,7 @@ def _appointments_page(
         parent_id=provider.pk,
         queryset=lambda: queryset().filter(**window),
         parent_field="provider_id",
-        order_by=("start_time", "id"),
+        order_by=APPOINTMENT_ORDER.fields(order_by),
         page=PageRequest.from_args(first, after, field_name),
         connection_type=AppointmentType._meta.connection,
     )
@@ -105,7 +140,11 @@ def _appointments_page(
 class ProviderQueries(graphene.ObjectType):
     """Root fields for providers."""
 
-    providers = ConnectionField(ProviderType, description="All providers, by last then first name.")
+    providers = FilterConnectionField(
+        ProviderType,
+        filterset_class=ProviderFilter,
+        description="All providers, by last then first name unless `orderBy` says otherwise; `search` by name.",
+    )
 
     @staticmethod
     def resolve_providers(root: None, info: graphene.ResolveInfo, **kwargs: Any) -> Any:

@@ -12,11 +12,29 @@ from api.auth.permissions import get_viewer, scope
 from api.connections import FilterConnectionField
 from api.filters import ReservationFilter
 from api.loaders import get_loaders, then
-from api.loaders.records import load_by_id
+from api.loaders.records import load_by_id, load_history
 from api.node import Node
-from reservation.models import Appointment, Client, Provider, Reservation, ReservationState
+from api.timezones import in_zone, time_zone_argument
+from reservation.models import Appointment, Client, Provider, Reservation, ReservationEvent, ReservationState
 
 ReservationStateEnum = graphene.Enum.from_enum(ReservationState, description="A reservation's state at request time.")
+
+
+ReservationEventKind = graphene.Enum(
+    "ReservationEventKind", [(kind.upper(), kind) for kind in ReservationEvent.KINDS], description="A state change."
+)
+
+
+class ReservationEventType(graphene.ObjectType):
+    """One change of a reservation's state and when it happened (UTC)."""
+
+    kind = graphene.Field(ReservationEventKind, required=True)
+    at = graphene.DateTime(required=True)
+    note = graphene.String(description="A cancellation's reason or where the booking moved, or null.")
+
+    @staticmethod
+    def resolve_note(event: ReservationEvent, info: graphene.ResolveInfo) -> str | None:
+        return event.note or None
 
 
 class ReservationType(DjangoObjectType):
@@ -36,7 +54,11 @@ class ReservationType(DjangoObjectType):
         """Only the rows the viewer may see: applies to ``node`` and to the root connection."""
         return scope(queryset, get_viewer(info))
 
-    expiry = graphene.DateTime(required=True, description="When the hold runs out unless confirmed (UTC).")
+    expiry = graphene.DateTime(
+        required=True,
+        description="When the hold runs out unless confirmed (UTC unless timeZone is given).",
+        time_zone=time_zone_argument(),
+    )
     expired = graphene.Boolean(required=True, description="True if unconfirmed and the hold has run out.")
     confirmed = graphene.Boolean(required=True, description="True while it is a booking (confirmed, not ended).")
     state = graphene.Field(
@@ -44,16 +66,29 @@ class ReservationType(DjangoObjectType):
         required=True,
         description="HELD, EXPIRED, CONFIRMED, or how it ended: RELEASED, CANCELLED, RESCHEDULED.",
     )
-    reserved_at = graphene.DateTime(required=True, description="When the hold was made (UTC).")
+    reserved_at = graphene.DateTime(
+        required=True,
+        description="When the hold was made (UTC unless timeZone is given).",
+        time_zone=time_zone_argument(),
+    )
     confirmed_at = graphene.DateTime(description="When the client confirmed (UTC), or null.")
     # Loader-backed relations are nullable: a failed batch nulls the field, not the whole response.
+    ended_at = graphene.DateTime(description="When it was released, cancelled or rescheduled (UTC), or null.")
+    cancel_reason = graphene.String(description="Why it was cancelled, as the canceller gave it, or null.")
+    rescheduled_to = graphene.Field(
+        lambda: ReservationType, description="The booking this one was moved to (state RESCHEDULED), or null."
+    )
+    history = graphene.List(
+        graphene.NonNull(ReservationEventType),
+        description="Every state change, oldest first: held, confirmed, expired (as observed), released, ...",
+    )
     client = graphene.Field("api.query.client.ClientType", description="Who holds or booked the slot.")
     provider = graphene.Field("api.query.provider.ProviderType", description="Whose slot it is.")
     appointment = graphene.Field("api.query.appointment.AppointmentType", description="The slot reserved.")
 
     @staticmethod
-    def resolve_expiry(reservation: Reservation, info: graphene.ResolveInfo) -> datetime:
-        return reservation.expires_at
+    def resolve_expiry(reservation: Reservation, info: graphene.ResolveInfo, time_zone: str | None = None) -> datetime:
+        return in_zone(reservation.expires_at, time_zone)
 
     @staticmethod
     def resolve_expired(reservation: Reservation, info: graphene.ResolveInfo) -> bool:
@@ -68,8 +103,24 @@ class ReservationType(DjangoObjectType):
         return reservation.state_at(get_loaders(info).now)
 
     @staticmethod
-    def resolve_reserved_at(reservation: Reservation, info: graphene.ResolveInfo) -> datetime:
-        return reservation.created_at
+    def resolve_reserved_at(
+        reservation: Reservation, info: graphene.ResolveInfo, time_zone: str | None = None
+    ) -> datetime:
+        return in_zone(reservation.created_at, time_zone)
+
+    @staticmethod
+    def resolve_cancel_reason(reservation: Reservation, info: graphene.ResolveInfo) -> str | None:
+        return reservation.cancel_reason or None
+
+    @staticmethod
+    def resolve_rescheduled_to(reservation: Reservation, info: graphene.ResolveInfo) -> SyncFuture | None:
+        if reservation.rescheduled_to_id is None:
+            return None
+        return load_by_id(info, Reservation, reservation.rescheduled_to_id)
+
+    @staticmethod
+    def resolve_history(reservation: Reservation, info: graphene.ResolveInfo) -> SyncFuture:
+        return load_history(info, reservation.pk)
 
     @staticmethod
     def resolve_client(reservation: Reservation, info: graphene.ResolveInfo) -> SyncFuture:
@@ -93,7 +144,10 @@ class ReservationQueries(graphene.ObjectType):
     reservations = FilterConnectionField(
         ReservationType,
         filterset_class=ReservationFilter,
-        description="Reservations, newest first; filter by client, provider and state.",
+        description=(
+            "Reservations, newest first unless `orderBy` says otherwise; filter by client, provider, state and the "
+            "slot's start (`startFrom`, `startBefore`)."
+        ),
     )
 
     @staticmethod

@@ -5,8 +5,9 @@ from typing import Any
 import graphene
 
 from api.auth.permissions import get_viewer
+from api.calendar import feed_url
 from api.loaders.records import load_by_id
-from reservation.models import Client, Provider
+from reservation.models import CalendarFeed, Client, Provider
 
 
 class ViewerType(graphene.ObjectType):
@@ -16,6 +17,9 @@ class ViewerType(graphene.ObjectType):
     is_staff = graphene.Boolean(required=True, description="Support staff: may see and act for anyone.")
     provider = graphene.Field("api.query.provider.ProviderType", description="Set if the caller is a provider.")
     client = graphene.Field("api.query.client.ClientType", description="Set if the caller is a client.")
+    calendar_feed_url = graphene.String(
+        description="The secret URL of the caller's iCalendar feed; null until calendarFeedCreate makes one."
+    )
 
     @staticmethod
     def resolve_username(user: Any, info: graphene.ResolveInfo) -> str:
@@ -34,6 +38,11 @@ class ViewerType(graphene.ObjectType):
     def resolve_client(user: Any, info: graphene.ResolveInfo) -> Any:
         client_id = get_viewer(info).client_id
         return None if client_id is None else load_by_id(info, Client, client_id)
+
+    @staticmethod
+    def resolve_calendar_feed_url(user: Any, info: graphene.ResolveInfo) -> str | None:
+        feed = CalendarFeed.objects.filter(user_id=user.pk).first()
+        return None if feed is None else feed_url(info.context, feed)
 
 
 class ViewerQueries(graphene.ObjectType):

@@ -6,187 +6,274 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reservation', '0003_identity'),
+        ("reservation", "0003_identity"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarFeed',
+            name="CalendarFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='DateOverride',
+            name="DateOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(help_text="Local calendar date in the provider's time zone.")),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField(help_text="Local calendar date in the provider's time zone.")),
             ],
             options={
-                'ordering': ['provider_id', 'date'],
+                "ordering": ["provider_id", "date"],
             },
         ),
         migrations.CreateModel(
-            name='DateOverrideRange',
+            name="DateOverrideRange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start_time', models.TimeField()),
-                ('end_time', models.TimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("start_time", models.TimeField()),
+                ("end_time", models.TimeField()),
             ],
             options={
-                'ordering': ['override_id', 'start_time'],
+                "ordering": ["override_id", "start_time"],
             },
         ),
         migrations.CreateModel(
-            name='IdempotencyRecord',
+            name="IdempotencyRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(max_length=64)),
-                ('key', models.CharField(max_length=255)),
-                ('operation', models.CharField(max_length=64)),
-                ('request_hash', models.CharField(max_length=64)),
-                ('response', models.JSONField(help_text="The payload's result: object type and id, and errors.")),
-                ('created_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("scope", models.CharField(max_length=64)),
+                ("key", models.CharField(max_length=255)),
+                ("operation", models.CharField(max_length=64)),
+                ("request_hash", models.CharField(max_length=64)),
+                ("response", models.JSONField(help_text="The payload's result: object type and id, and errors.")),
+                ("created_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='ReservationEvent',
+            name="ReservationEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('held', 'held'), ('confirmed', 'confirmed'), ('expired', 'expired'), ('released', 'released'), ('cancelled', 'cancelled'), ('rescheduled', 'rescheduled')], max_length=16)),
-                ('at', models.DateTimeField()),
-                ('note', models.CharField(blank=True, help_text="A cancellation's reason, or the new slot.", max_length=500)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("held", "held"),
+                            ("confirmed", "confirmed"),
+                            ("expired", "expired"),
+                            ("released", "released"),
+                            ("cancelled", "cancelled"),
+                            ("rescheduled", "rescheduled"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                (
+                    "note",
+                    models.CharField(blank=True, help_text="A cancellation's reason, or the new slot.", max_length=500),
+                ),
             ],
             options={
-                'ordering': ['reservation_id', 'at', 'id'],
+                "ordering": ["reservation_id", "at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='WeeklyScheduleRange',
+            name="WeeklyScheduleRange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(help_text='0 = Monday ... 6 = Sunday.')),
-                ('start_time', models.TimeField(help_text='Local start of the range.')),
-                ('end_time', models.TimeField(help_text='Local end of the range, exclusive; after start_time (no overnight ranges).')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("weekday", models.PositiveSmallIntegerField(help_text="0 = Monday ... 6 = Sunday.")),
+                ("start_time", models.TimeField(help_text="Local start of the range.")),
+                (
+                    "end_time",
+                    models.TimeField(
+                        help_text="Local end of the range, exclusive; after start_time (no overnight ranges)."
+                    ),
+                ),
             ],
             options={
-                'ordering': ['provider_id', 'weekday', 'start_time'],
+                "ordering": ["provider_id", "weekday", "start_time"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='reservation',
-            name='reservation_one_confirmed_per_appointment',
+            model_name="reservation",
+            name="reservation_one_confirmed_per_appointment",
         ),
         migrations.AddField(
-            model_name='appointment',
-            name='source',
-            field=models.CharField(choices=[('range', 'availability range'), ('schedule', 'weekly schedule')], default='range', help_text='What published it: an availability range (appointmentBulkCreate) or the weekly schedule.', max_length=16),
+            model_name="appointment",
+            name="source",
+            field=models.CharField(
+                choices=[("range", "availability range"), ("schedule", "weekly schedule")],
+                default="range",
+                help_text="What published it: an availability range (appointmentBulkCreate) or the weekly schedule.",
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='appointment',
-            name='withdrawn_at',
-            field=models.DateTimeField(blank=True, help_text="When the provider withdrew it (UTC): no longer offered; kept for its reservations' history.", null=True),
+            model_name="appointment",
+            name="withdrawn_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When the provider withdrew it (UTC): no longer offered; kept for its reservations' history.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='provider',
-            name='schedule_published_until',
-            field=models.DateField(blank=True, help_text='Last local date whose slots the weekly schedule has been turned into.', null=True),
+            model_name="provider",
+            name="schedule_published_until",
+            field=models.DateField(
+                blank=True, help_text="Last local date whose slots the weekly schedule has been turned into.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='provider',
-            name='time_zone',
-            field=models.CharField(default='UTC', help_text="IANA time zone of the provider's schedule, e.g. Europe/Paris.", max_length=64),
+            model_name="provider",
+            name="time_zone",
+            field=models.CharField(
+                default="UTC", help_text="IANA time zone of the provider's schedule, e.g. Europe/Paris.", max_length=64
+            ),
         ),
         migrations.AddField(
-            model_name='reservation',
-            name='cancel_reason',
-            field=models.CharField(blank=True, help_text='Why it was cancelled, if given.', max_length=500),
+            model_name="reservation",
+            name="cancel_reason",
+            field=models.CharField(blank=True, help_text="Why it was cancelled, if given.", max_length=500),
         ),
         migrations.AddField(
-            model_name='reservation',
-            name='end_reason',
-            field=models.CharField(blank=True, choices=[('released', 'released'), ('cancelled', 'cancelled'), ('rescheduled', 'rescheduled')], help_text='released, cancelled or rescheduled; empty while not ended.', max_length=16),
+            model_name="reservation",
+            name="end_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[("released", "released"), ("cancelled", "cancelled"), ("rescheduled", "rescheduled")],
+                help_text="released, cancelled or rescheduled; empty while not ended.",
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='reservation',
-            name='ended_at',
-            field=models.DateTimeField(blank=True, help_text='When it was released, cancelled or rescheduled (UTC); it frees the slot.', null=True),
+            model_name="reservation",
+            name="ended_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When it was released, cancelled or rescheduled (UTC); it frees the slot.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='reservation',
-            name='ended_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="reservation",
+            name="ended_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='reservation',
-            name='rescheduled_to',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='rescheduled_from', to='reservation.reservation'),
+            model_name="reservation",
+            name="rescheduled_to",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="rescheduled_from",
+                to="reservation.reservation",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reservation',
-            constraint=models.UniqueConstraint(condition=models.Q(('confirmed_at__isnull', False), ('ended_at__isnull', True)), fields=('appointment',), name='reservation_one_booking_per_appointment'),
+            model_name="reservation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("confirmed_at__isnull", False), ("ended_at__isnull", True)),
+                fields=("appointment",),
+                name="reservation_one_booking_per_appointment",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reservation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('end_reason', ''), ('ended_at__isnull', True)), models.Q(('ended_at__isnull', False), models.Q(('end_reason', ''), _negated=True)), _connector='OR'), name='reservation_ended_with_a_reason'),
+            model_name="reservation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("end_reason", ""), ("ended_at__isnull", True)),
+                    models.Q(("ended_at__isnull", False), models.Q(("end_reason", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="reservation_ended_with_a_reason",
+            ),
         ),
         migrations.AddField(
-            model_name='calendarfeed',
-            name='user',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_feed', to=settings.AUTH_USER_MODEL),
+            model_name="calendarfeed",
+            name="user",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE, related_name="calendar_feed", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='dateoverride',
-            name='provider',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='date_overrides', to='reservation.provider'),
+            model_name="dateoverride",
+            name="provider",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="date_overrides", to="reservation.provider"
+            ),
         ),
         migrations.AddField(
-            model_name='dateoverriderange',
-            name='override',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ranges', to='reservation.dateoverride'),
+            model_name="dateoverriderange",
+            name="override",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="ranges", to="reservation.dateoverride"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='idempotencyrecord',
-            constraint=models.UniqueConstraint(fields=('scope', 'key'), name='idempotency_unique_key'),
+            model_name="idempotencyrecord",
+            constraint=models.UniqueConstraint(fields=("scope", "key"), name="idempotency_unique_key"),
         ),
         migrations.AddField(
-            model_name='reservationevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="reservationevent",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='reservationevent',
-            name='reservation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='reservation.reservation'),
+            model_name="reservationevent",
+            name="reservation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="events", to="reservation.reservation"
+            ),
         ),
         migrations.AddField(
-            model_name='weeklyschedulerange',
-            name='provider',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='weekly_schedule', to='reservation.provider'),
+            model_name="weeklyschedulerange",
+            name="provider",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="weekly_schedule", to="reservation.provider"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dateoverride',
-            constraint=models.UniqueConstraint(fields=('provider', 'date'), name='date_override_unique_date'),
+            model_name="dateoverride",
+            constraint=models.UniqueConstraint(fields=("provider", "date"), name="date_override_unique_date"),
         ),
         migrations.AddConstraint(
-            model_name='dateoverriderange',
-            constraint=models.CheckConstraint(condition=models.Q(('end_time__gt', models.F('start_time'))), name='override_range_ends_after_start'),
+            model_name="dateoverriderange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_time__gt", models.F("start_time"))), name="override_range_ends_after_start"
+            ),
         ),
         migrations.AddIndex(
-            model_name='reservationevent',
-            index=models.Index(fields=['reservation', 'at'], name='reservation_event_idx'),
+            model_name="reservationevent",
+            index=models.Index(fields=["reservation", "at"], name="reservation_event_idx"),
         ),
         migrations.AddConstraint(
-            model_name='weeklyschedulerange',
-            constraint=models.CheckConstraint(condition=models.Q(('weekday__lte', 6)), name='weekly_range_weekday_0_to_6'),
+            model_name="weeklyschedulerange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weekday__lte", 6)), name="weekly_range_weekday_0_to_6"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='weeklyschedulerange',
-            constraint=models.CheckConstraint(condition=models.Q(('end_time__gt', models.F('start_time'))), name='weekly_range_ends_after_start'),
+            model_name="weeklyschedulerange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_time__gt", models.F("start_time"))), name="weekly_range_ends_after_start"
+            ),
         ),
     ]

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from reservation import rules
@@ -41,8 +42,10 @@ def appointment_bulk_create(
 
     Both ends must be timezone-aware, on the slot grid (15 minutes), ``start_time < end_time``, not in the
     past, and at most ``RESERVATION_MAX_RANGE_DAYS`` (31 days) apart. Slots that already exist in the range
-    are kept as they are, with their reservations; only the missing ones are added (the unique constraint
-    on provider and start makes this safe under concurrent submissions).
+    are kept, with their reservations; only the missing ones are added (the unique constraint on provider and
+    start makes this safe under concurrent submissions). Existing slots of the range become the range's
+    (``source`` "range", so a later weekly schedule change leaves them alone), and withdrawn ones are offered
+    again (``withdrawn_at`` cleared): re-publishing a range undoes its withdrawal.
 
     Returns every slot of the range, ordered by start. Raises `DomainError` (NOT_FOUND, NAIVE_DATETIME,
     NOT_ALIGNED, INVALID_RANGE, IN_THE_PAST, RANGE_TOO_LONG), having written nothing.
@@ -64,13 +67,23 @@ def appointment_bulk_create(
     if not Provider.objects.filter(pk=provider_id).exists():
         raise DomainError(ErrorCode.NOT_FOUND, "No provider with this ID.", "providerId")
 
-    Appointment.objects.bulk_create(
-        [
-            Appointment(provider_id=provider_id, start_time=start, end_time=start + slot)
-            for start in slot_starts(start_time, end_time, slot)
-        ],
-        ignore_conflicts=True,
-    )
-    return Appointment.objects.filter(
-        provider_id=provider_id, start_time__gte=start_time, start_time__lt=end_time
-    ).order_by("start_time", "id")
+    in_range = Appointment.objects.filter(provider_id=provider_id, start_time__gte=start_time, start_time__lt=end_time)
+    with transaction.atomic():
+        Appointment.objects.bulk_create(
+            [
+                Appointment(provider_id=provider_id, start_time=start, end_time=start + slot, source="range")
+                for start in slot_starts(start_time, end_time, slot)
+            ],
+            ignore_conflicts=True,
+        )
+        # Existing slots of the range that are withdrawn or the schedule's become the range's, offered. Locked
+        # first in primary-key order, as every write locks slots, so that this cannot deadlock with them.
+        stale = list(
+            in_range.exclude(source="range", withdrawn_at__isnull=True)
+            .select_for_update()
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if stale:
+            Appointment.objects.filter(pk__in=stale).update(withdrawn_at=None, source="range")
+    return in_range.order_by("start_time", "id")

@@ -26,7 +26,17 @@ from graphql_relay import from_global_id
 
 from api.auth import tokens
 from api.schema import schema
-from reservation.models import Appointment, Client, Provider, RefreshToken, Reservation, TokenRevocation
+from reservation.models import (
+    Appointment,
+    CalendarFeed,
+    Client,
+    DateOverride,
+    Provider,
+    RefreshToken,
+    Reservation,
+    TokenRevocation,
+    WeeklyScheduleRange,
+)
 from tests.auth import (
     ANONYMOUS,
     CLIENT_X,
@@ -149,6 +159,12 @@ def state_of_the_database() -> tuple[int, ...]:
         RefreshToken.objects.filter(used_at__isnull=False).count(),
         RefreshToken.objects.filter(revoked_at__isnull=False).count(),
         TokenRevocation.objects.count(),
+        CalendarFeed.objects.count(),
+        Provider.objects.exclude(time_zone="UTC").count(),
+        WeeklyScheduleRange.objects.count(),
+        DateOverride.objects.count(),
+        Appointment.objects.filter(withdrawn_at__isnull=False).count(),
+        Reservation.objects.filter(ended_at__isnull=False).count(),
     )
 
 
@@ -230,6 +246,70 @@ mutation($reservationId: ID!) {{
   reservationConfirm(input: {{reservationId: $reservationId}}) {{ {RESERVATION_PAYLOAD} }}
 }}
 """
+RESERVATION_RELEASE = f"""
+mutation($reservationId: ID!) {{
+  reservationRelease(input: {{reservationId: $reservationId}}) {{ {RESERVATION_PAYLOAD} }}
+}}
+"""
+RESERVATION_CANCEL = f"""
+mutation($reservationId: ID!, $reason: String) {{
+  reservationCancel(input: {{reservationId: $reservationId, reason: $reason}}) {{
+    reservation {{ id client {{ id {NAMES} }} rescheduledTo {{ id client {{ id }} }} }} {ERRORS}
+  }}
+}}
+"""
+RESERVATION_RESCHEDULE = f"""
+mutation($reservationId: ID!, $appointmentId: ID!) {{
+  reservationReschedule(input: {{reservationId: $reservationId, appointmentId: $appointmentId}}) {{
+    {RESERVATION_PAYLOAD}
+  }}
+}}
+"""
+CALENDAR_FEED_CREATE = f"mutation {{ calendarFeedCreate(input: {{}}) {{ url {ERRORS} }} }}"
+CALENDAR_FEED_ROTATE = f"mutation {{ calendarFeedRotate(input: {{}}) {{ url {ERRORS} }} }}"
+SLOT_CHANGES = "changes { added restored withdrawn kept { reason appointment { id } } }"
+PROVIDER_TIME_ZONE_SET = f"""
+mutation($providerId: ID!) {{
+  providerTimeZoneSet(input: {{providerId: $providerId, timeZone: "Europe/Paris"}}) {{
+    provider {{ id timeZone }} {SLOT_CHANGES} {ERRORS}
+  }}
+}}
+"""
+WEEKLY_SCHEDULE_SET = f"""
+mutation($providerId: ID!) {{
+  weeklyScheduleSet(
+    input: {{providerId: $providerId, ranges: [{{weekday: FRIDAY, startTime: "09:00", endTime: "10:00"}}]}}
+  ) {{
+    provider {{ id }} weeklySchedule {{ weekday }} {SLOT_CHANGES} {ERRORS}
+  }}
+}}
+"""
+DATE_OVERRIDE_SET = f"""
+mutation($providerId: ID!) {{
+  dateOverrideSet(input: {{providerId: $providerId, date: "2030-01-09", ranges: []}}) {{
+    dateOverride {{ date dayOff }} {SLOT_CHANGES} {ERRORS}
+  }}
+}}
+"""
+DATE_OVERRIDE_DELETE = f"""
+mutation($providerId: ID!) {{
+  dateOverrideDelete(input: {{providerId: $providerId, date: "2030-01-09"}}) {{ deleted {SLOT_CHANGES} {ERRORS} }}
+}}
+"""
+AVAILABILITY_ADD_LOCAL = f"""
+mutation($providerId: ID!) {{
+  availabilityAddLocal(input: {{providerId: $providerId, date: "2030-01-12", startTime: "09:00", endTime: "09:30"}}) {{
+    {page("appointments")} {ERRORS}
+  }}
+}}
+"""
+AVAILABILITY_WITHDRAW = f"""
+mutation($providerId: ID!, $appointmentIds: [ID!]) {{
+  availabilityWithdraw(input: {{providerId: $providerId, appointmentIds: $appointmentIds}}) {{
+    {SLOT_CHANGES} {ERRORS}
+  }}
+}}
+"""
 
 
 def _publish_for_a(world: World) -> dict[str, Any]:
@@ -295,6 +375,19 @@ OPERATIONS: dict[str, Operation] = {
     "reservationCreate (no clientId)": Operation(
         RESERVATION_CREATE, lambda world: {"appointmentId": world.id("a3")}, mutation_outcome("reservationCreate")
     ),
+    "reservationRelease (x-held)": Operation(
+        RESERVATION_RELEASE, lambda world: {"reservationId": world.id("x-held")}, mutation_outcome("reservationRelease")
+    ),
+    "reservationCancel (x-confirmed, with a reason)": Operation(
+        RESERVATION_CANCEL,
+        lambda world: {"reservationId": world.id("x-confirmed"), "reason": "Ill."},
+        mutation_outcome("reservationCancel"),
+    ),
+    "reservationReschedule (x-confirmed to a3)": Operation(
+        RESERVATION_RESCHEDULE,
+        lambda world: {"reservationId": world.id("x-confirmed"), "appointmentId": world.id("a3")},
+        mutation_outcome("reservationReschedule"),
+    ),
     "reservationConfirm (x-held)": Operation(
         RESERVATION_CONFIRM, lambda world: {"reservationId": world.id("x-held")}, mutation_outcome("reservationConfirm")
     ),
@@ -323,6 +416,31 @@ OPERATIONS: dict[str, Operation] = {
         TOKEN_REVOKE, lambda world: {"everywhere": True}, mutation_outcome("tokenRevoke")
     ),
     "tokenRevoke (nothing)": Operation(TOKEN_REVOKE, observe=mutation_outcome("tokenRevoke")),
+    # The caller's own calendar feed (the world has none yet, so both create one).
+    "calendarFeedCreate": Operation(CALENDAR_FEED_CREATE, observe=mutation_outcome("calendarFeedCreate")),
+    "calendarFeedRotate": Operation(CALENDAR_FEED_ROTATE, observe=mutation_outcome("calendarFeedRotate")),
+    # Provider A's time zone and schedule. The world has no override, so deleting one is NOT_FOUND for those who
+    # may try; withdrawing a3 (free) and a1 (held by X) withdraws a3 and keeps a1.
+    "providerTimeZoneSet (A)": Operation(
+        PROVIDER_TIME_ZONE_SET, lambda world: {"providerId": world.id("A")}, mutation_outcome("providerTimeZoneSet")
+    ),
+    "weeklyScheduleSet (A)": Operation(
+        WEEKLY_SCHEDULE_SET, lambda world: {"providerId": world.id("A")}, mutation_outcome("weeklyScheduleSet")
+    ),
+    "dateOverrideSet (A)": Operation(
+        DATE_OVERRIDE_SET, lambda world: {"providerId": world.id("A")}, mutation_outcome("dateOverrideSet")
+    ),
+    "dateOverrideDelete (A, none)": Operation(
+        DATE_OVERRIDE_DELETE, lambda world: {"providerId": world.id("A")}, mutation_outcome("dateOverrideDelete")
+    ),
+    "availabilityAddLocal (A)": Operation(
+        AVAILABILITY_ADD_LOCAL, lambda world: {"providerId": world.id("A")}, mutation_outcome("availabilityAddLocal")
+    ),
+    "availabilityWithdraw (A: a3, a1)": Operation(
+        AVAILABILITY_WITHDRAW,
+        lambda world: {"providerId": world.id("A"), "appointmentIds": [world.id("a3"), world.id("a1")]},
+        mutation_outcome("availabilityWithdraw"),
+    ),
 }
 
 # (operation, role, expected outcome). "Owner" is client X for a client's data, provider A for a provider's.
@@ -504,6 +622,24 @@ MATRIX: list[tuple[str, str, Any]] = [
     ("reservationCreate (no clientId)", PROVIDER_A, in_payload("INVALID")),
     ("reservationCreate (no clientId)", PROVIDER_B, in_payload("INVALID")),
     ("reservationCreate (no clientId)", STAFF, in_payload("INVALID")),
+    ("reservationRelease (x-held)", ANONYMOUS, UNAUTHENTICATED),
+    ("reservationRelease (x-held)", CLIENT_X, OK),
+    ("reservationRelease (x-held)", CLIENT_Y, in_payload("NOT_FOUND")),
+    ("reservationRelease (x-held)", PROVIDER_A, FORBIDDEN),
+    ("reservationRelease (x-held)", PROVIDER_B, in_payload("NOT_FOUND")),
+    ("reservationRelease (x-held)", STAFF, OK),
+    ("reservationCancel (x-confirmed, with a reason)", ANONYMOUS, UNAUTHENTICATED),
+    ("reservationCancel (x-confirmed, with a reason)", CLIENT_X, OK),
+    ("reservationCancel (x-confirmed, with a reason)", CLIENT_Y, in_payload("NOT_FOUND")),
+    ("reservationCancel (x-confirmed, with a reason)", PROVIDER_A, OK),
+    ("reservationCancel (x-confirmed, with a reason)", PROVIDER_B, in_payload("NOT_FOUND")),
+    ("reservationCancel (x-confirmed, with a reason)", STAFF, OK),
+    ("reservationReschedule (x-confirmed to a3)", ANONYMOUS, UNAUTHENTICATED),
+    ("reservationReschedule (x-confirmed to a3)", CLIENT_X, OK),
+    ("reservationReschedule (x-confirmed to a3)", CLIENT_Y, in_payload("NOT_FOUND")),
+    ("reservationReschedule (x-confirmed to a3)", PROVIDER_A, FORBIDDEN),
+    ("reservationReschedule (x-confirmed to a3)", PROVIDER_B, in_payload("NOT_FOUND")),
+    ("reservationReschedule (x-confirmed to a3)", STAFF, OK),
     ("reservationConfirm (x-held)", ANONYMOUS, UNAUTHENTICATED),
     ("reservationConfirm (x-held)", CLIENT_X, OK),
     ("reservationConfirm (x-held)", CLIENT_Y, in_payload("NOT_FOUND")),
@@ -552,6 +688,37 @@ MATRIX: list[tuple[str, str, Any]] = [
     ("tokenRevoke (nothing)", PROVIDER_A, in_payload("INVALID")),
     ("tokenRevoke (nothing)", PROVIDER_B, in_payload("INVALID")),
     ("tokenRevoke (nothing)", STAFF, in_payload("INVALID")),
+    ("calendarFeedCreate", ANONYMOUS, UNAUTHENTICATED),
+    ("calendarFeedCreate", CLIENT_X, OK),
+    ("calendarFeedCreate", CLIENT_Y, OK),
+    ("calendarFeedCreate", PROVIDER_A, OK),
+    ("calendarFeedCreate", PROVIDER_B, OK),
+    ("calendarFeedCreate", STAFF, OK),
+    ("calendarFeedRotate", ANONYMOUS, UNAUTHENTICATED),
+    ("calendarFeedRotate", CLIENT_X, OK),
+    ("calendarFeedRotate", CLIENT_Y, OK),
+    ("calendarFeedRotate", PROVIDER_A, OK),
+    ("calendarFeedRotate", PROVIDER_B, OK),
+    ("calendarFeedRotate", STAFF, OK),
+    *(
+        (operation, role, outcome)
+        for operation, owner_outcome in (
+            ("providerTimeZoneSet (A)", OK),
+            ("weeklyScheduleSet (A)", OK),
+            ("dateOverrideSet (A)", OK),
+            ("dateOverrideDelete (A, none)", in_payload("NOT_FOUND")),
+            ("availabilityAddLocal (A)", OK),
+            ("availabilityWithdraw (A: a3, a1)", OK),
+        )
+        for role, outcome in (
+            (ANONYMOUS, UNAUTHENTICATED),
+            (CLIENT_X, FORBIDDEN),
+            (CLIENT_Y, FORBIDDEN),
+            (PROVIDER_A, owner_outcome),
+            (PROVIDER_B, FORBIDDEN),
+            (STAFF, owner_outcome),
+        )
+    ),
 ]
 
 

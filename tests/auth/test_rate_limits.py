@@ -51,6 +51,8 @@ LIMITS = {
     "RATELIMIT_LOGIN_PER_IP": "10/m",
     "RATELIMIT_RESERVATION_PER_USER": "3/m",
     "RATELIMIT_RESERVATION_PER_IP": "100/m",
+    # The hold limit (RESERVATION_MAX_ACTIVE_HOLDS) is another rule: keep it out of these counts.
+    "RESERVATION_MAX_ACTIVE_HOLDS": 1000,
 }
 
 

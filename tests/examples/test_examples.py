@@ -41,13 +41,22 @@ from tests.factories import NOW, gid, make_client, make_provider, make_reservati
 
 SNAPSHOTS_DIR = Path(__file__).resolve().parent / "snapshots"
 
-# The walkthrough's mutations (01 to 06): those that change the schedule, not the token mutations.
-WALKTHROUGH = [mutation for mutation in MUTATIONS if not mutation.field.startswith("token")]
+# The walkthrough's mutations (01 to 06): those that change the schedule, not the token mutations, nor the calendar
+# feed's (23, 24) or the idempotent reservation (25), which run after the whole walkthrough, as staff, nor the
+# lifecycle's (26 to 28), sent by the client: cancel and reschedule after the whole walkthrough, release in
+# place of the confirmation (`INSTEAD_OF`).
+LIFECYCLE = ("reservationRelease", "reservationCancel", "reservationReschedule")
+# The scheduling steps (15 to 18): after the whole walkthrough, each after the ones before it, by the provider.
+SCHEDULING = ("providerTimeZoneSet", "weeklyScheduleSet", "dateOverrideSet", "availabilityWithdraw")
+AFTER_THE_WALKTHROUGH = ("token", "calendarFeed", "reservationCreateIdempotent", *LIFECYCLE, *SCHEDULING)
+INSTEAD_OF = {"reservationRelease": "reservationConfirm"}
+WALKTHROUGH = [mutation for mutation in MUTATIONS if not mutation.field.startswith(AFTER_THE_WALKTHROUGH)]
 TOKEN_MUTATIONS = [mutation for mutation in MUTATIONS if mutation.field.startswith("token")]
 # Who sends each step of the walkthrough, as the README does; the others are sent by staff.
-PROVIDER_STEPS = {"appointmentBulkCreate"}
-CLIENT_STEPS = {"reservationCreate", "reservationConfirm"}
+PROVIDER_STEPS = {"appointmentBulkCreate", *SCHEDULING}
+CLIENT_STEPS = {"reservationCreate", "reservationConfirm", *LIFECYCLE}
 JWT = re.compile(r"^eyJ[\w-]+\.[\w-]+\.[\w-]+$")
+CALENDAR_FEED_URL = re.compile(r"^(https?://[^/]+/calendar/)[\w-]{43}(\.ics)$")
 
 pytestmark = pytest.mark.django_db(transaction=True, reset_sequences=True)
 
@@ -75,6 +84,17 @@ def sender(mutation: Example) -> Any:
     return STAFF
 
 
+def replay_scheduling(graphql, before: Example) -> None:
+    """Run the scheduling steps that come before ``before`` (if it is one), as written, each by its `sender`."""
+    if before.field not in SCHEDULING:
+        return
+    for mutation in MUTATIONS:
+        if mutation == before:
+            return
+        if mutation.field in SCHEDULING:
+            run(graphql, mutation, as_user=sender(mutation))
+
+
 def step_time(mutation: Example) -> datetime:
     """When the walkthrough runs ``mutation``: one step a minute, the last one (confirming) at NOW."""
     return NOW - timedelta(minutes=len(WALKTHROUGH) - 1 - WALKTHROUGH.index(mutation))
@@ -94,13 +114,16 @@ def replay_walkthrough(graphql, frozen, before: Example | None = None) -> None:
 
 
 def without_tokens(body: Any) -> Any:
-    """``body`` with every JWT replaced by "<jwt>" (tokens carry random IDs)."""
+    """``body`` with every JWT replaced by "<jwt>" (tokens carry random IDs), and the random secret of every
+    calendar feed URL by "<token>"."""
     if isinstance(body, dict):
         return {key: without_tokens(value) for key, value in body.items()}
     if isinstance(body, list):
         return [without_tokens(value) for value in body]
     if isinstance(body, str) and JWT.match(body):
         return "<jwt>"
+    if isinstance(body, str) and CALENDAR_FEED_URL.match(body):
+        return CALENDAR_FEED_URL.sub(r"\1<token>\2", body)
     return body
 
 
@@ -186,7 +209,9 @@ def test_example_matches_snapshot(operation: Example, graphql, frozen) -> None:
     if operation in TOKEN_MUTATIONS:
         body = run_token_example(graphql, operation)
     elif operation.is_mutation:
-        replay_walkthrough(graphql, frozen, before=operation)
+        replaced = INSTEAD_OF.get(operation.field)
+        replay_walkthrough(graphql, frozen, before=example(replaced) if replaced else operation)
+        replay_scheduling(graphql, before=operation)
         body = run(graphql, operation, as_user=sender(operation))
     else:
         build_dataset(graphql, frozen)

@@ -34,23 +34,33 @@ SLOT = timedelta(minutes=15)
 # SQL queries per request, the same at 5 and at 500 slots (on SQLite and PostgreSQL alike). Each count
 # includes the one query that loads the bearer token's user (with their profile and revocation marker).
 EXPECTED = {
-    # provider exists?, BEGIN, one INSERT of the range, COMMIT; the payload's page of slots; their providers.
-    "03_appointmentBulkCreate": 7,
-    # COUNT and page of slots; their providers.
-    "04_availableAppointments": 4,
-    # COUNT and page of providers; one page query each for availableAppointments and clients.
-    "07_providers": 5,
+    # provider exists?, BEGIN, one INSERT of the range, the range's withdrawn or schedule slots to take over (none,
+    # locked), COMMIT; the payload's page of slots; their providers.
+    "03_appointmentBulkCreate": 8,
+    # The providers whose schedule horizon is due for extending (none: nothing is written); COUNT and page of
+    # slots; their providers.
+    "04_availableAppointments": 5,
+    # COUNT and page of providers; the schedules due (none); one page query each for availableAppointments and
+    # clients.
+    "07_providers": 6,
     # COUNT and page of clients; one page query each for the three reservation lists and providers; the
     # reservations' slots; the slots' providers.
     "08_clients": 9,
-    # COUNT and page of slots; providers; reservation pages; confirmed reservations; their clients.
-    "09_appointments": 7,
+    # The schedules due (none); COUNT and page of slots; providers; reservation pages; confirmed reservations;
+    # their clients.
+    "09_appointments": 8,
     # COUNT and page of reservations; their clients; slots; the slots' providers.
     "10_reservations": 6,
     # The reservation; its client; its slot; the slot's provider.
     "11_node": 5,
+    # COUNT and page of providers; the schedules due (none); one page query each for availableAppointments and clients.
+    "20_providersSorted": 6,
+    # COUNT and page of reservations; their clients; slots; the slots' providers.
+    "21_reservationsFiltered": 6,
     # Only the token's user: staff have no provider or client profile to load.
     "12_viewer": 1,
+    # The schedules due (none); COUNT and page of the slots starting on the local date; their providers.
+    "19_availableAppointmentsOnDate": 5,
 }
 
 # SQL queries of the token examples, sent as the README sends them (without an Authorization header), and of

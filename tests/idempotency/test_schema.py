@@ -1,0 +1,115 @@
+"""Every mutation's input has ``idempotencyKey``, added once by `DomainMutation`; the token mutations do not."""
+
+from typing import Any
+
+import graphene
+import pytest
+
+from api import idempotency
+from api.mutation.base import DomainMutation
+from api.schema import schema
+
+# Deliberately without a key: a login or a token rotation must never be answered from storage (api/idempotency.py).
+WITHOUT_KEY = {"tokenCreate", "tokenRefresh", "tokenRevoke"}
+# Mutations that must keep their key: those of the issue.
+KEYED = {"providerCreate", "clientCreate", "appointmentBulkCreate", "reservationCreate", "reservationConfirm"}
+
+MUTATION_INPUTS = """
+{
+  __schema {
+    mutationType {
+      fields {
+        name
+        args { name type { ofType { name inputFields { name description type { kind name } } } } }
+      }
+    }
+  }
+}
+"""
+
+
+def all_subclasses(cls: Any) -> set[Any]:
+    return {sub for direct in cls.__subclasses__() for sub in {direct, *all_subclasses(direct)}}
+
+
+def opted_out() -> set[str]:
+    """Mutations whose own ``Meta`` says ``idempotent = False``: those without a key that are not token mutations."""
+    mutation_type: Any = schema.graphql_schema.mutation_type
+    return {
+        name
+        for name, field in mutation_type.fields.items()
+        if not field.type.graphene_type.takes_idempotency_key and name not in WITHOUT_KEY
+    }
+
+
+def test_introspection_shows_an_optional_idempotency_key_on_every_mutation_but_the_excluded_ones(graphql) -> None:
+    fields = graphql(MUTATION_INPUTS)["data"]["__schema"]["mutationType"]["fields"]
+    inputs = {}
+    for field in fields:
+        (argument,) = field["args"]
+        assert argument["name"] == "input"
+        inputs[field["name"]] = {entry["name"]: entry for entry in argument["type"]["ofType"]["inputFields"]}
+
+    without_key = {name for name, fields in inputs.items() if "idempotencyKey" not in fields}
+    assert without_key == WITHOUT_KEY | opted_out()
+    assert inputs.keys() - without_key >= KEYED
+    for name in inputs.keys() - without_key:
+        key = inputs[name]["idempotencyKey"]
+        assert key["type"] == {"kind": "SCALAR", "name": "String"}, name  # optional: not NON_NULL
+        assert "never replayed" in key["description"]
+
+
+def test_every_domain_mutation_of_the_schema_is_covered() -> None:
+    """Each DomainMutation mounted in the schema takes a key unless it is one of the token mutations."""
+    mutation_type: Any = schema.graphql_schema.mutation_type
+    mounted = {field.type.graphene_type: name for name, field in mutation_type.fields.items()}
+    mutations = [cls for cls in all_subclasses(DomainMutation) if cls in mounted]
+    assert len(mutations) == len(mounted)
+    assert {"TokenCreate", "TokenRefresh", "TokenRevoke"} == idempotency.WITHOUT_KEY
+    for mutation in mutations:
+        name = mounted[mutation]
+        assert mutation.takes_idempotency_key == (name not in WITHOUT_KEY | opted_out()), name
+        assert (idempotency.KEY_FIELD in mutation.Input._meta.fields) == mutation.takes_idempotency_key
+        # Without its Meta option, every mutation but the token ones would take a key.
+        assert idempotency.takes_key(mutation.__name__, None) == (name not in WITHOUT_KEY), name
+
+
+def test_a_mutation_may_opt_out_in_its_meta() -> None:
+    class WithKey(DomainMutation):
+        class Input:
+            name = graphene.String()
+
+    class WithoutKey(DomainMutation):
+        class Meta:
+            idempotent = False
+
+        class Input:
+            name = graphene.String()
+
+    with_key: Any = WithKey.Input
+    without_key: Any = WithoutKey.Input
+    assert list(with_key._meta.fields) == ["name", "idempotency_key", "client_mutation_id"]
+    assert list(without_key._meta.fields) == ["name", "client_mutation_id"]
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "same"),
+    [
+        ({"a": 1, "b": "x"}, {"b": "x", "a": 1}, True),
+        ({"a": 1}, {"a": 1, "idempotency_key": "k", "client_mutation_id": "m"}, True),
+        ({"a": 1}, {"a": 2}, False),
+        ({"a": 1}, {"a": "1"}, False),
+        ({"a": None}, {}, False),
+    ],
+)
+def test_the_request_hash_is_of_the_canonical_input(left: dict[str, Any], right: dict[str, Any], same: bool) -> None:
+    assert (idempotency.request_hash("op", left) == idempotency.request_hash("op", right)) is same
+
+
+def test_the_request_hash_covers_the_operation_and_is_keyed() -> None:
+    data = {"appointment_id": "QXBwb2ludG1lbnRUeXBlOjE="}
+    digest = idempotency.request_hash("reservationCreate", data)
+
+    assert len(digest) == 64
+    assert digest != idempotency.request_hash("reservationConfirm", data)
+    assert digest != idempotency.request_hash("reservationCreate", data, secret="another secret key")

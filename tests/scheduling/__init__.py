@@ -1,0 +1,1 @@
+"""Time zones, weekly schedules with date overrides, and withdrawing availability."""
