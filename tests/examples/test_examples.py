@@ -46,8 +46,16 @@ SNAPSHOTS_DIR = Path(__file__).resolve().parent / "snapshots"
 # lifecycle's (26 to 28), sent by the client: cancel and reschedule after the whole walkthrough, release in
 # place of the confirmation (`INSTEAD_OF`).
 LIFECYCLE = ("reservationRelease", "reservationCancel", "reservationReschedule")
-# The scheduling steps (15 to 18): after the whole walkthrough, each after the ones before it, by the provider.
-SCHEDULING = ("providerTimeZoneSet", "weeklyScheduleSet", "dateOverrideSet", "availabilityWithdraw")
+# The scheduling steps (15 to 18, 29, 30): after the whole walkthrough, each after the ones before it, by the
+# provider.
+SCHEDULING = (
+    "providerTimeZoneSet",
+    "weeklyScheduleSet",
+    "dateOverrideSet",
+    "availabilityWithdraw",
+    "availabilityAddLocal",
+    "dateOverrideDelete",
+)
 AFTER_THE_WALKTHROUGH = ("token", "calendarFeed", "reservationCreateIdempotent", *LIFECYCLE, *SCHEDULING)
 INSTEAD_OF = {"reservationRelease": "reservationConfirm"}
 WALKTHROUGH = [mutation for mutation in MUTATIONS if not mutation.field.startswith(AFTER_THE_WALKTHROUGH)]
