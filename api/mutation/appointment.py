@@ -15,6 +15,28 @@ from reservation.models import Appointment
 from reservation.services.availability import appointment_bulk_create
 
 
+def resolve_range_appointments(
+    payload: Any, info: graphene.ResolveInfo, first: int | None = None, after: str | None = None
+) -> Any:
+    """One page of the slots a publishing mutation stored on its payload (null when it failed)."""
+    appointments: QuerySet[Appointment] | None = payload.appointments
+    if appointments is None:
+        return None
+    page = PageRequest.from_args(first, after, "appointments")
+    return page.connection_of_queryset(appointments, AppointmentType._meta.connection)
+
+
+def range_appointments_field() -> graphene.Field:
+    """The ``appointments`` payload field of the mutations that publish a range of slots."""
+    return graphene.Field(
+        AppointmentType._meta.connection,
+        first=graphene.Int(description="Page size, at most 100 (the default)."),
+        after=graphene.String(description="Return slots after this cursor."),
+        description="Every slot of the range, new or existing, by start time; null on error.",
+        resolver=resolve_range_appointments,
+    )
+
+
 class AppointmentBulkCreate(DomainMutation):
     """Publish availability: split ``[startTime, endTime)`` into 15-minute appointment slots.
 
@@ -29,12 +51,7 @@ class AppointmentBulkCreate(DomainMutation):
         start_time = graphene.DateTime(required=True, description="Start of the range, ISO 8601 with offset.")
         end_time = graphene.DateTime(required=True, description="End of the range (exclusive), with offset.")
 
-    appointments = graphene.Field(
-        AppointmentType._meta.connection,
-        first=graphene.Int(description="Page size, at most 100 (the default)."),
-        after=graphene.String(description="Return slots after this cursor."),
-        description="Every slot of the range, new or existing, by start time; null on error.",
-    )
+    appointments = range_appointments_field()
 
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "AppointmentBulkCreate":
@@ -46,19 +63,6 @@ class AppointmentBulkCreate(DomainMutation):
             end_time=data["end_time"],
         )
         return cls(appointments=appointments, errors=[])
-
-    @staticmethod
-    def resolve_appointments(
-        payload: "AppointmentBulkCreate",
-        info: graphene.ResolveInfo,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Any:
-        appointments: QuerySet[Appointment] | None = payload.appointments
-        if appointments is None:
-            return None
-        page = PageRequest.from_args(first, after, "appointments")
-        return page.connection_of_queryset(appointments, AppointmentType._meta.connection)
 
 
 class AppointmentMutations(graphene.ObjectType):

@@ -8,11 +8,10 @@ Each is for the provider themselves or staff (`require_provider`); the rules liv
 from typing import Any
 
 import graphene
-from django.db.models import QuerySet
 
 from api.auth.permissions import get_viewer, require_provider
 from api.ids import decode_global_id
-from api.loaders.pages import PageRequest
+from api.mutation.appointment import range_appointments_field
 from api.mutation.base import DomainMutation
 from api.query.appointment import AppointmentType
 from api.query.provider import ProviderType
@@ -23,7 +22,7 @@ from api.query.schedule import (
     WeeklyScheduleRangeInput,
     WeeklyScheduleRangeType,
 )
-from reservation.models import Appointment, Provider
+from reservation.models import Provider
 from reservation.services.schedules import (
     LocalRange,
     WeeklyRange,
@@ -93,12 +92,7 @@ class AvailabilityAddLocal(DomainMutation):
         end_time = graphene.Time(required=True, description='Local end, exclusive, e.g. "12:00".')
         time_zone = graphene.String(description="An IANA time zone; default: the provider's.")
 
-    appointments = graphene.Field(
-        AppointmentType._meta.connection,
-        first=graphene.Int(description="Page size, at most 100 (the default)."),
-        after=graphene.String(description="Return slots after this cursor."),
-        description="Every slot of the range, new or existing, by start time; null on error.",
-    )
+    appointments = range_appointments_field()
 
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "AvailabilityAddLocal":
@@ -110,19 +104,6 @@ class AvailabilityAddLocal(DomainMutation):
             time_zone=data.get("time_zone"),
         )
         return cls(appointments=appointments, errors=[])
-
-    @staticmethod
-    def resolve_appointments(
-        payload: "AvailabilityAddLocal",
-        info: graphene.ResolveInfo,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Any:
-        appointments: QuerySet[Appointment] | None = payload.appointments
-        if appointments is None:
-            return None
-        page = PageRequest.from_args(first, after, "appointments")
-        return page.connection_of_queryset(appointments, AppointmentType._meta.connection)
 
 
 class WeeklyScheduleSet(DomainMutation):
