@@ -1,8 +1,8 @@
 """Rate limits (django-ratelimit) counted in real Redis, as production counts them; and production requires Redis.
 
-The Redis tests use database 13 of the Redis server on 127.0.0.1:6379, flushed before and after each test, and
-are skipped when that server is unreachable. Limits are lowered with override_settings so that a few requests
-reach them; the frozen clock keeps every request of a test in one fixed one-minute window.
+The Redis tests use database 13 of the Redis server at ``TEST_REDIS_SERVER`` (127.0.0.1:6379), flushed before and
+after each test, and are skipped when that server is unreachable. Limits are lowered with override_settings so that
+a few requests reach them; the frozen clock keeps every request of a test in one fixed one-minute window.
 """
 
 import os
@@ -30,8 +30,9 @@ from tests.auth import (
     post,
 )
 from tests.factories import NOW, gid, make_slot
+from tests.services import redis_url
 
-REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_URL = redis_url(13)
 ROOT = Path(__file__).resolve().parents[2]
 
 RESERVATION_CREATE = f"""
@@ -63,7 +64,7 @@ def redis_db() -> Iterator[redis.Redis]:
     try:
         connection.ping()
     except redis.exceptions.ConnectionError:
-        pytest.skip("needs Redis on 127.0.0.1:6379")
+        pytest.skip(f"needs Redis at {REDIS_URL}")
     connection.flushdb()
     caches_setting = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

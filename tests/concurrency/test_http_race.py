@@ -34,6 +34,7 @@ from graphql_relay import from_global_id, to_global_id
 from api.auth.tokens import issue_access_token
 from reservation.models import Client, Reservation
 from tests.factories import make_provider, make_slot
+from tests.services import redis_url
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
@@ -97,7 +98,7 @@ def gunicorn_command(port: int) -> tuple[list[str], dict[str, str]]:
         # The tests' signing key, so that the tokens they issue are valid for the server.
         "JWT_SIGNING_KEY": settings.JWT_SIGNING_KEY,
         # Production counts rate limits in Redis; a database of its own keeps this run's counters apart.
-        "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        "REDIS_URL": redis_url(14),
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": str(WORKERS),
         "GUNICORN_THREADS": str(THREADS),
