@@ -2,6 +2,7 @@
 
 import graphene
 
+from api.core.node import Node
 from api.mutation.appointment import AppointmentMutations
 from api.mutation.calendar import CalendarFeedMutations
 from api.mutation.client import ClientMutations
@@ -9,7 +10,6 @@ from api.mutation.provider import ProviderMutations
 from api.mutation.reservation import ReservationMutations
 from api.mutation.schedule import ScheduleMutations
 from api.mutation.token import TokenMutations
-from api.node import Node
 from api.query.appointment import AppointmentQueries
 from api.query.client import ClientQueries
 from api.query.provider import ProviderQueries

@@ -136,7 +136,7 @@ RESERVATION_SCHEDULE_HORIZON_DAYS = int(os.environ.get("RESERVATION_SCHEDULE_HOR
 # Most unconfirmed, unexpired reservations (holds) one client may have at once: stops one client from
 # blocking a provider's calendar with holds.
 RESERVATION_MAX_ACTIVE_HOLDS = int(os.environ.get("RESERVATION_MAX_ACTIVE_HOLDS", "3"))
-# How long a mutation's idempotency key holds, in hours (see api/idempotency.py): a retry with the same key
+# How long a mutation's idempotency key holds, in hours (see api/core/idempotency.py): a retry with the same key
 # within this time gets the first request's result; after it, the key counts as new.
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 
@@ -152,7 +152,7 @@ LOGGING: dict[str, Any] = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
 
-# --- GraphQL edge: limits, introspection, persisted queries (see api/views.py) -------------------------------
+# --- GraphQL edge: limits, introspection, persisted queries (see api/http/views.py) -------------------------------
 # Each limit is several times what the example operations (examples/*.graphql) need; tests/security checks that
 # every example passes. The largest example is 1.3 KB and 129 tokens; GraphiQL's introspection query 1.6 KB, 183.
 # Longest query document, in bytes of UTF-8: a longer one is refused (HTTP 413, QUERY_TOO_LARGE) before parsing.
@@ -176,7 +176,7 @@ GRAPHQL_INTROSPECTION = True
 GRAPHQL_HIDE_SUGGESTIONS = False
 # The trusted documents by SHA-256 hash, written by `manage.py build_persisted_queries`.
 GRAPHQL_PERSISTED_QUERIES_MANIFEST = Path(
-    os.environ.get("GRAPHQL_PERSISTED_QUERIES_MANIFEST", BASE_DIR / "api" / "persisted_queries.json")
+    os.environ.get("GRAPHQL_PERSISTED_QUERIES_MANIFEST", BASE_DIR / "api" / "http" / "persisted_queries.json")
 )
 # More directories of *.graphql documents for the manifest (a front end's operations), comma-separated, relative
 # to the project's root; examples/ is always included.

@@ -5,9 +5,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 
-from api.calendar import calendar_feed
-from api.health import healthz
-from api.views import GraphQLView
+from api.http.calendar import calendar_feed
+from api.http.health import healthz
+from api.http.views import GraphQLView
 
 urlpatterns = [
     # Token-authenticated API clients (curl, Postman, mobile) send no CSRF token; no cookie session acts here.

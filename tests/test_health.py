@@ -18,7 +18,7 @@ def test_healthz_is_503_when_the_database_fails(client, monkeypatch):
         def cursor(self):
             raise RuntimeError("database is down")
 
-    monkeypatch.setattr("api.health.connection", BrokenConnection())
+    monkeypatch.setattr("api.http.health.connection", BrokenConnection())
 
     response = client.get("/healthz")
 

@@ -6,9 +6,9 @@ import graphene
 from django.db.models import QuerySet
 
 from api.auth.permissions import get_viewer, require_provider
-from api.ids import decode_global_id
-from api.loaders.pages import PageRequest
-from api.mutation.base import DomainMutation
+from api.core.ids import decode_global_id
+from api.core.loaders.pages import PageRequest
+from api.core.mutation import DomainMutation
 from api.query.appointment import AppointmentType
 from api.query.provider import ProviderType
 from reservation.models import Appointment

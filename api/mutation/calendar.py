@@ -5,8 +5,8 @@ from typing import Any
 import graphene
 
 from api.auth.permissions import get_viewer, require_authenticated
-from api.calendar import feed_url
-from api.mutation.base import DomainMutation
+from api.core.mutation import DomainMutation
+from api.http.calendar import feed_url
 from reservation.services.calendar import calendar_feed_create, calendar_feed_rotate
 
 URL_DESCRIPTION = (
@@ -23,7 +23,7 @@ class CalendarFeedCreate(DomainMutation):
     url = graphene.String(description=URL_DESCRIPTION)
 
     class Meta:
-        # No idempotencyKey (api.idempotency): a stored result would keep the secret URL in another table, and a
+        # No idempotencyKey (api.core.idempotency): a stored result would keep the secret URL in another table, and a
         # replayed rotation would hand back a URL that may have been rotated away since.
         idempotent = False
 
@@ -41,7 +41,7 @@ class CalendarFeedRotate(DomainMutation):
     url = graphene.String(description=URL_DESCRIPTION)
 
     class Meta:
-        # No idempotencyKey (api.idempotency): a stored result would keep the secret URL in another table, and a
+        # No idempotencyKey (api.core.idempotency): a stored result would keep the secret URL in another table, and a
         # replayed rotation would hand back a URL that may have been rotated away since.
         idempotent = False
 

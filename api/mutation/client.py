@@ -6,7 +6,7 @@ import graphene
 
 from api.auth.permissions import forbidden, get_viewer
 from api.auth.ratelimits import limit_signup
-from api.mutation.base import DomainMutation
+from api.core.mutation import DomainMutation
 from api.query.client import ClientType
 from reservation.errors import DomainError, ErrorCode
 from reservation.services.people import client_create

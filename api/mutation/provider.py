@@ -6,7 +6,7 @@ import graphene
 from django.db import transaction
 
 from api.auth.permissions import get_viewer, require_staff
-from api.mutation.base import DomainMutation
+from api.core.mutation import DomainMutation
 from api.query.provider import ProviderType
 from reservation.services.people import provider_create
 from reservation.services.schedules import provider_time_zone_set

@@ -7,8 +7,8 @@ import graphene
 
 from api.auth.permissions import Viewer, get_viewer, require_authenticated, require_client, require_staff, scope
 from api.auth.ratelimits import limit_reservation
-from api.ids import decode_global_id
-from api.mutation.base import DomainMutation
+from api.core.ids import decode_global_id
+from api.core.mutation import DomainMutation
 from api.query.appointment import AppointmentType
 from api.query.client import ClientType
 from api.query.reservation import ReservationType

@@ -10,9 +10,9 @@ from typing import Any
 import graphene
 
 from api.auth.permissions import get_viewer, require_provider
-from api.ids import decode_global_id
+from api.core.ids import decode_global_id
+from api.core.mutation import DomainMutation
 from api.mutation.appointment import range_appointments_field
-from api.mutation.base import DomainMutation
 from api.query.appointment import AppointmentType
 from api.query.provider import ProviderType
 from api.query.schedule import (
@@ -58,7 +58,7 @@ class ProviderTimeZoneSet(DomainMutation):
 
     class Meta:
         # Sets the state it is given: repeating it is harmless, so it takes no idempotencyKey (its SlotChanges
-        # payload is not one api.idempotency can store).
+        # payload is not one api.core.idempotency can store).
         idempotent = False
 
     class Input:
@@ -118,7 +118,7 @@ class WeeklyScheduleSet(DomainMutation):
 
     class Meta:
         # Sets the state it is given: repeating it is harmless, so it takes no idempotencyKey (its SlotChanges
-        # payload is not one api.idempotency can store).
+        # payload is not one api.core.idempotency can store).
         idempotent = False
 
     class Input:
@@ -155,7 +155,7 @@ class DateOverrideSet(DomainMutation):
 
     class Meta:
         # Sets the state it is given: repeating it is harmless, so it takes no idempotencyKey (its SlotChanges
-        # payload is not one api.idempotency can store).
+        # payload is not one api.core.idempotency can store).
         idempotent = False
 
     class Input:
@@ -186,7 +186,7 @@ class DateOverrideDelete(DomainMutation):
 
     class Meta:
         # Sets the state it is given: repeating it is harmless, so it takes no idempotencyKey (its SlotChanges
-        # payload is not one api.idempotency can store).
+        # payload is not one api.core.idempotency can store).
         idempotent = False
 
     class Input:
@@ -215,7 +215,7 @@ class AvailabilityWithdraw(DomainMutation):
 
     class Meta:
         # Sets the state it is given: repeating it is harmless, so it takes no idempotencyKey (its SlotChanges
-        # payload is not one api.idempotency can store).
+        # payload is not one api.core.idempotency can store).
         idempotent = False
 
     class Input:

@@ -9,7 +9,7 @@ from django.contrib.auth.signals import user_logged_in
 from api.auth import tokens
 from api.auth.permissions import get_viewer, require_authenticated
 from api.auth.ratelimits import limit_login
-from api.mutation.base import DomainMutation
+from api.core.mutation import DomainMutation
 from reservation.errors import DomainError, ErrorCode
 
 

@@ -6,15 +6,15 @@ import graphene
 from graphene_django import DjangoObjectType
 from graphql_sync_dataloaders import SyncFuture
 
-from api.connections import FilterConnectionField, nested_connection
-from api.filters import AppointmentFilter, require_state
-from api.loaders import get_loaders
-from api.loaders.pages import PageRequest, load_page
-from api.loaders.records import load_by_id, load_confirmed_reservation
-from api.node import Node
+from api.core.connections import FilterConnectionField, nested_connection
+from api.core.filters import AppointmentFilter, require_state
+from api.core.loaders import get_loaders
+from api.core.loaders.pages import PageRequest, load_page
+from api.core.loaders.records import load_by_id, load_confirmed_reservation
+from api.core.node import Node
+from api.core.sorting import RESERVATION_ORDER
+from api.core.timezones import in_zone, time_zone_argument
 from api.query.schedule import SlotSource, publish_due_schedules
-from api.sorting import RESERVATION_ORDER
-from api.timezones import in_zone, time_zone_argument
 from reservation.models import Appointment, Provider, Reservation
 
 

@@ -9,12 +9,12 @@ from graphene_django import DjangoObjectType
 from graphql_sync_dataloaders import SyncFuture
 
 from api.auth.permissions import get_viewer, scope
-from api.connections import FilterConnectionField, nested_connection
-from api.filters import ClientFilter, require_aware
-from api.loaders import get_loaders
-from api.loaders.pages import PageRequest, load_page
-from api.node import Node
-from api.sorting import PROVIDER_ORDER, RESERVATION_ORDER
+from api.core.connections import FilterConnectionField, nested_connection
+from api.core.filters import ClientFilter, require_aware
+from api.core.loaders import get_loaders
+from api.core.loaders.pages import PageRequest, load_page
+from api.core.node import Node
+from api.core.sorting import PROVIDER_ORDER, RESERVATION_ORDER
 from reservation.models import Client, Reservation, ReservationState
 
 # The arguments of a client's reservation lists: a window on the reserved slot's start, and the order.

@@ -7,11 +7,12 @@ import graphene
 from graphene_django import DjangoObjectType
 from graphql_sync_dataloaders import SyncFuture
 
-from api.connections import FilterConnectionField, nested_connection
-from api.filters import ProviderFilter, require_aware
-from api.loaders import get_loaders
-from api.loaders.pages import PageRequest, load_page
-from api.node import Node
+from api.core.connections import FilterConnectionField, nested_connection
+from api.core.filters import ProviderFilter, require_aware
+from api.core.loaders import get_loaders
+from api.core.loaders.pages import PageRequest, load_page
+from api.core.node import Node
+from api.core.sorting import APPOINTMENT_ORDER, CLIENT_ORDER
 from api.query.schedule import (
     DateOverrideType,
     WeeklyScheduleRangeType,
@@ -19,7 +20,6 @@ from api.query.schedule import (
     load_weekly_schedule,
     publish_due_schedules,
 )
-from api.sorting import APPOINTMENT_ORDER, CLIENT_ORDER
 from reservation.models import Appointment, Provider, Reservation
 
 

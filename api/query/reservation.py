@@ -9,12 +9,12 @@ from graphene_django import DjangoObjectType
 from graphql_sync_dataloaders import SyncFuture
 
 from api.auth.permissions import get_viewer, scope
-from api.connections import FilterConnectionField
-from api.filters import ReservationFilter
-from api.loaders import get_loaders, then
-from api.loaders.records import load_by_id, load_history
-from api.node import Node
-from api.timezones import in_zone, time_zone_argument
+from api.core.connections import FilterConnectionField
+from api.core.filters import ReservationFilter
+from api.core.loaders import get_loaders, then
+from api.core.loaders.records import load_by_id, load_history
+from api.core.node import Node
+from api.core.timezones import in_zone, time_zone_argument
 from reservation.models import Appointment, Client, Provider, Reservation, ReservationEvent, ReservationState
 
 ReservationStateEnum = graphene.Enum.from_enum(ReservationState, description="A reservation's state at request time.")

@@ -9,7 +9,7 @@ from typing import Any
 import graphene
 from graphql_sync_dataloaders import SyncFuture
 
-from api.loaders import get_loaders
+from api.core.loaders import get_loaders
 from reservation.models import DateOverride, Provider, WeeklyScheduleRange
 from reservation.services.schedules import (
     WEEKDAYS,

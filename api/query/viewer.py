@@ -5,8 +5,8 @@ from typing import Any
 import graphene
 
 from api.auth.permissions import get_viewer
-from api.calendar import feed_url
-from api.loaders.records import load_by_id
+from api.core.loaders.records import load_by_id
+from api.http.calendar import feed_url
 from reservation.models import CalendarFeed, Client, Provider
 
 

@@ -1,7 +1,7 @@
 """Idempotency keys: claiming a caller's key for one request, and storing that request's result under it.
 
 The caller of a mutation may send a key; ``scope`` says whose it is (``user:<id>``, or ``anonymous:<address>``
-for a caller without a token). The API layer (`api.idempotency`) runs every keyed mutation as:
+for a caller without a token). The API layer (`api.core.idempotency`) runs every keyed mutation as:
 
 1. `claim` the key, inside the ``transaction.atomic()`` block that also holds the mutation's writes;
 2. if the claim is new, run the mutation and `complete` the record with its result before that block commits;

@@ -14,8 +14,8 @@ from django.test import override_settings
 from freezegun.api import FrozenDateTimeFactory
 from graphql import GraphQLError
 
+from api.core.mutation import DomainMutation
 from api.mutation.appointment import AppointmentBulkCreate
-from api.mutation.base import DomainMutation
 from api.mutation.client import ClientCreate
 from api.mutation.provider import ProviderCreate
 from api.mutation.reservation import ReservationConfirm, ReservationCreate

@@ -5,11 +5,11 @@ from typing import Any
 import graphene
 import pytest
 
-from api import idempotency
-from api.mutation.base import DomainMutation
+from api.core import idempotency
+from api.core.mutation import DomainMutation
 from api.schema import schema
 
-# Deliberately without a key: a login or a token rotation must never be answered from storage (api/idempotency.py).
+# Deliberately without a key: a login or a token rotation must never be answered from storage (api/core/idempotency.py).
 WITHOUT_KEY = {"tokenCreate", "tokenRefresh", "tokenRevoke"}
 # Mutations that must keep their key: those of the issue.
 KEYED = {"providerCreate", "clientCreate", "appointmentBulkCreate", "reservationCreate", "reservationConfirm"}

@@ -1,4 +1,4 @@
-"""Query limits (api/limits.py) through /graphql: depth, selections, aliases and cost.
+"""Query limits (api/http/limits.py) through /graphql: depth, selections, aliases and cost.
 
 Each limit is a validation error with its own ``extensions.code`` (never masked as INTERNAL_SERVER_ERROR),
 its limit and measured value in the message and in ``extensions``, HTTP 400 and no ``data``. Every example
@@ -13,7 +13,7 @@ from django.conf import settings
 from django.test import Client, override_settings
 from graphql import get_introspection_query, parse
 
-from api.limits import Measures, measure_document
+from api.http.limits import Measures, measure_document
 from api.schema import schema
 from tests.examples import EXAMPLES, Example
 

@@ -1,6 +1,6 @@
 """Persisted queries (trusted documents): the manifest, documents sent by hash, and persisted-only mode.
 
-api/persisted_queries.json must be what ``manage.py build_persisted_queries`` builds now (no drift), as
+api/http/persisted_queries.json must be what ``manage.py build_persisted_queries`` builds now (no drift), as
 examples/postman_collection.json must be what its script builds.
 """
 
@@ -15,13 +15,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client, override_settings
 
-from api.persisted_queries import build_manifest, render
+from api.http.persisted_queries import build_manifest, render
 from tests.examples import EXAMPLES, example
 
 pytestmark = pytest.mark.django_db
 
-MANIFEST = Path(settings.BASE_DIR) / "api" / "persisted_queries.json"
-REBUILD = "run `python manage.py build_persisted_queries` and commit api/persisted_queries.json"
+MANIFEST = Path(settings.BASE_DIR) / "api" / "http" / "persisted_queries.json"
+REBUILD = "run `python manage.py build_persisted_queries` and commit api/http/persisted_queries.json"
 TYPENAME = "query Typename { __typename }"
 PROVIDERS = example("providers")
 PROVIDER_CREATE = example("providerCreate")
@@ -51,7 +51,7 @@ def ran(response: Any, field: str) -> bool:
 
 @pytest.fixture
 def typename_manifest(tmp_path: Path) -> Any:
-    """A manifest holding only `TYPENAME`, in place of api/persisted_queries.json."""
+    """A manifest holding only `TYPENAME`, in place of api/http/persisted_queries.json."""
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps({sha256(TYPENAME): TYPENAME}), encoding="utf-8")
     with override_settings(GRAPHQL_PERSISTED_QUERIES_MANIFEST=path):

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.test import Client, override_settings
 from graphql import GraphQLError
 
-from api.views import GraphQLView
+from api.http.views import GraphQLView
 from tests.examples import EXAMPLES
 
 pytestmark = pytest.mark.django_db

@@ -23,7 +23,7 @@ from graphql_relay import to_global_id
 
 from api.auth.middleware import authenticate_bearer
 from api.auth.tokens import issue_access_token
-from api.views import GraphQLView
+from api.http.views import GraphQLView
 from reservation.models import Appointment, Client, Provider
 
 PAGE = 100

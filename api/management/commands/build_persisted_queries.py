@@ -1,7 +1,7 @@
-"""`manage.py build_persisted_queries`: write the trusted documents' manifest, api/persisted_queries.json.
+"""`manage.py build_persisted_queries`: write the trusted documents' manifest, api/http/persisted_queries.json.
 
 The manifest maps the SHA-256 hex digest of each document's text to the text, for every ``examples/*.graphql``
-and every ``*.graphql`` under ``GRAPHQL_TRUSTED_DOCUMENTS_DIRS`` (see `api.persisted_queries`). Run it after
+and every ``*.graphql`` under ``GRAPHQL_TRUSTED_DOCUMENTS_DIRS`` (see `api.http.persisted_queries`). Run it after
 changing an example (or a front end's operations) and commit the result; ``--check`` only reports whether the
 file is up to date (exit status 1 if not), for CI.
 """
@@ -12,11 +12,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from api.persisted_queries import build_manifest, render
+from api.http.persisted_queries import build_manifest, render
 
 
 class Command(BaseCommand):
-    help = "Write api/persisted_queries.json, the trusted documents by SHA-256 hash, from examples/*.graphql."
+    help = "Write api/http/persisted_queries.json, the trusted documents by SHA-256 hash, from examples/*.graphql."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--check", action="store_true", help="Fail if the file is not up to date; write nothing.")

@@ -13,7 +13,7 @@ A request meets these checks in this order. Each refusal is a JSON body ``{"erro
 4. GraphiQL: a GET preferring text/html gets the GraphiQL page, when GraphiQL is on (``GRAPHIQL``).
 5. Parameters: ``query`` and ``operationName`` must be strings and ``variables`` an object (400 BAD_REQUEST).
    A document named by hash (``documentId`` or Apollo's ``extensions.persistedQuery``) is looked up in the
-   persisted query manifest (`api.persisted_queries`); an unknown hash is PERSISTED_QUERY_NOT_FOUND with
+   persisted query manifest (`api.http.persisted_queries`); an unknown hash is PERSISTED_QUERY_NOT_FOUND with
    HTTP 200, as Apollo Server answers, so that an APQ client sends the document in full next.
 6. Size: a document over ``GRAPHQL_MAX_QUERY_BYTES`` bytes is 413 QUERY_TOO_LARGE, before any parsing.
 7. Trusted documents: with ``GRAPHQL_PERSISTED_QUERIES_ONLY``, a document not in the manifest is 400
@@ -21,13 +21,13 @@ A request meets these checks in this order. Each refusal is a JSON body ``{"erro
 8. Parsing stops after ``GRAPHQL_MAX_TOKENS`` tokens: 413 QUERY_TOO_LARGE; other syntax errors are 400
    GRAPHQL_PARSE_FAILED.
 9. GET runs queries only: a mutation is 405 (graphene-django).
-10. Validation: graphql-core's standard rules, then `api.limits` (QUERY_TOO_DEEP, TOO_MANY_SELECTIONS,
+10. Validation: graphql-core's standard rules, then `api.http.limits` (QUERY_TOO_DEEP, TOO_MANY_SELECTIONS,
     TOO_MANY_ALIASES, QUERY_TOO_COMPLEX) and, when ``GRAPHQL_INTROSPECTION`` is off, no ``__schema``/``__type``:
     400, GRAPHQL_VALIDATION_FAILED unless the rule gives its own code.
 11. Execution with request-scoped DataLoaders: the execution context runs the synchronous DataLoaders'
     batches after each level of the query; each request gets its own `Loaders` (attached to the request,
     which is the GraphQL context), so nothing is shared between threads.
-12. Errors are formatted by `api.errors.format_error` (codes; unexpected exceptions masked behind an id); with
+12. Errors are formatted by `api.core.errors.format_error` (codes; unexpected exceptions masked behind an id); with
     ``GRAPHQL_HIDE_SUGGESTIONS``, "Did you mean ...?" is cut from every message so that typos cannot map the
     schema.
 """
@@ -55,11 +55,11 @@ from graphql import (
     validate_schema,
 )
 
-from api import persisted_queries
-from api.errors import format_error
-from api.execution import ExecutionContext
-from api.limits import request_variables, validation_rules
-from api.loaders import Loaders
+from api.core.errors import format_error
+from api.core.execution import ExecutionContext
+from api.core.loaders import Loaders
+from api.http import persisted_queries
+from api.http.limits import request_variables, validation_rules
 
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 _TOO_MANY_TOKENS = re.compile(r"Document contains more than \d+ tokens")

@@ -2,7 +2,7 @@
 
 Times must carry a UTC offset and IDs must be global IDs of the right type; anything else is refused with a
 GraphQL error whose code is BAD_USER_INPUT. Every FilterSet also sorts: ``orderBy`` takes values of the list's
-enum (`api.sorting`), and the ID always breaks ties.
+enum (`api.core.sorting`), and the ID always breaks ties.
 """
 
 from datetime import datetime
@@ -18,8 +18,8 @@ from graphene_django.forms import GlobalIDFormField
 from graphql import GraphQLError
 from graphql_relay import from_global_id
 
-from api.sorting import APPOINTMENT_ORDER, CLIENT_ORDER, PROVIDER_ORDER, RESERVATION_ORDER, Sorting
-from api.timezones import LocalDateFilter, TimeZoneFilter
+from api.core.sorting import APPOINTMENT_ORDER, CLIENT_ORDER, PROVIDER_ORDER, RESERVATION_ORDER, Sorting
+from api.core.timezones import LocalDateFilter, TimeZoneFilter
 from reservation.models import Appointment, Client, Provider, Reservation, ReservationQuerySet, ReservationState
 
 
@@ -66,7 +66,7 @@ class NodeIdFilter(django_filters.Filter):
 
 
 class OrderByFilter(TypedFilter):
-    """``orderBy``: a list of values of ``sorting``'s enum; replaces the list's default order (`api.sorting`)."""
+    """``orderBy``: a list of values of ``sorting``'s enum; replaces the list's default order (`api.core.sorting`)."""
 
     field_class = forms.MultipleChoiceField
 

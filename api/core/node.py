@@ -4,7 +4,7 @@ from typing import Any
 
 from graphene import ResolveInfo, relay
 
-from api.connections import bad_input
+from api.core.connections import bad_input
 
 
 class Node(relay.Node):

@@ -68,8 +68,8 @@ class FilterConnectionField(DjangoFilterConnectionField):
         """Filter with ``filterset_class`` as graphene-django does, passing ``orderBy`` on as a list of values.
 
         graphene-django snake-cases an ``order_by`` argument, which it takes for django-filter's OrderingFilter
-        (one string); ours is a list of enum values (`api.filters.OrderByFilter`). An invalid filter raises
-        Django's ValidationError, reported as BAD_USER_INPUT (`api.errors.format_error`).
+        (one string); ours is a list of enum values (`api.core.filters.OrderByFilter`). An invalid filter raises
+        Django's ValidationError, reported as BAD_USER_INPUT (`api.core.errors.format_error`).
         """
         queryset = super(DjangoFilterConnectionField, cls).resolve_queryset(connection, iterable, info, args)
         data = {name: convert_enum(value) for name, value in args.items() if name in filtering_args}
@@ -84,7 +84,7 @@ def nested_connection(node_type: str, description: str, **filters: Any) -> graph
 
     Nullable on purpose: the page comes from a DataLoader, and if its batch fails only this field becomes
     null (with an error naming its path) instead of the whole response. The resolver must return a future
-    of the connection (see `api.loaders.pages.load_page`).
+    of the connection (see `api.core.loaders.pages.load_page`).
     """
     return graphene.Field(
         lambda: import_string(node_type)._meta.connection,

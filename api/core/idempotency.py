@@ -1,6 +1,6 @@
 """Idempotency keys for mutations: a retried request with the same key returns the first result, changing nothing.
 
-Every `DomainMutation` takes an optional ``idempotencyKey`` in its input (`api.mutation.base` adds it), except
+Every `DomainMutation` takes an optional ``idempotencyKey`` in its input (`api.core.mutation` adds it), except
 the token mutations (`WITHOUT_KEY`). `run_once` runs a mutation sent with a key:
 
 - **Whose key.** Keys are per caller: ``user:<id>`` for a signed-in caller, ``anonymous:<address>`` otherwise
@@ -39,12 +39,12 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from api.auth.permissions import get_viewer
 from api.auth.ratelimits import client_address
-from api.errors import MutationError
+from api.core.errors import MutationError
 from reservation.errors import DomainError, ErrorCode
 from reservation.services import idempotency
 
 if TYPE_CHECKING:
-    from api.mutation.base import DomainMutation
+    from api.core.mutation import DomainMutation
 
 # The input field, as the Python (snake_case) name graphene passes it under.
 KEY_FIELD = "idempotency_key"
@@ -57,7 +57,7 @@ WITHOUT_KEY = frozenset({"TokenCreate", "TokenRefresh", "TokenRevoke"})
 NOT_STORED = frozenset({ErrorCode.RATE_LIMITED, ErrorCode.LOCKED_OUT})
 # Payload fields that are no part of the stored result.
 _PAYLOAD_FRAME = frozenset({"errors", "client_mutation_id"})
-_HASH_SALT = "api.idempotency.request_hash"
+_HASH_SALT = "api.core.idempotency.request_hash"
 
 
 def key_field() -> graphene.String:
@@ -146,7 +146,7 @@ def _dump(value: Any) -> Any:
         return {"list": [_dump(item) for item in value]}
     if isinstance(value, bool | int | float | str):
         return {"value": value}
-    raise TypeError(f"A {type(value).__name__} cannot be stored as an idempotent result; see api/idempotency.py.")
+    raise TypeError(f"A {type(value).__name__} cannot be stored as an idempotent result; see api/core/idempotency.py.")
 
 
 def _load(stored: Any) -> Any:

@@ -1,6 +1,6 @@
 """Persisted queries (trusted documents): the operations this API's clients send, known by their SHA-256 hash.
 
-The manifest, ``GRAPHQL_PERSISTED_QUERIES_MANIFEST`` (``api/persisted_queries.json``), maps the SHA-256 hex
+The manifest, ``GRAPHQL_PERSISTED_QUERIES_MANIFEST`` (``api/http/persisted_queries.json``), maps the SHA-256 hex
 digest of each document's exact text (UTF-8, comments and white space included) to that text. `build_manifest`
 collects every ``examples/*.graphql`` and every ``*.graphql`` under the directories of
 ``GRAPHQL_TRUSTED_DOCUMENTS_DIRS`` (a front end's operations); ``manage.py build_persisted_queries`` writes it,
@@ -137,4 +137,4 @@ def _forget_on_setting_change(*, setting: str, **_kwargs: Any) -> None:
         _load.cache_clear()
 
 
-setting_changed.connect(_forget_on_setting_change, dispatch_uid="api.persisted_queries.manifest")
+setting_changed.connect(_forget_on_setting_change, dispatch_uid="api.http.persisted_queries.manifest")

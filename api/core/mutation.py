@@ -5,8 +5,8 @@ from typing import Any
 import graphene
 from graphene import relay
 
-from api import idempotency
-from api.errors import MutationError
+from api.core import idempotency
+from api.core.errors import MutationError
 from reservation.errors import DomainError
 
 
@@ -16,7 +16,7 @@ class DomainMutation(relay.ClientIDMutation):
     Subclasses implement `perform`, returning the payload. A `DomainError` raised from it (by input
     decoding or by a domain service) becomes one entry of ``errors``, with the payload's other fields null.
 
-    Every subclass's input also has an optional ``idempotencyKey`` (see `api.idempotency`), unless its ``Meta``
+    Every subclass's input also has an optional ``idempotencyKey`` (see `api.core.idempotency`), unless its ``Meta``
     says ``idempotent = False`` or it is a token mutation. A retry with the key replays the stored result, so the
     payload's fields must hold models, querysets, lists of them, datetimes or JSON scalars.
     """

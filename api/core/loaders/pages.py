@@ -18,7 +18,7 @@ from graphql_relay import cursor_to_offset, offset_to_cursor
 from graphql_sync_dataloaders import SyncFuture
 
 from api.auth.permissions import get_viewer, scope
-from api.connections import check_page_arguments
+from api.core.connections import check_page_arguments
 
 from .core import get_loaders, then
 

@@ -1,7 +1,7 @@
 """DataLoaders: batch the relation lookups of one GraphQL request so that no request does N+1 queries.
 
 Loaders are synchronous (`graphql-sync-dataloaders`' execution context runs them after each level of the
-query) and belong to one request: `api.views.GraphQLView` makes a fresh `Loaders` per request, so nothing
+query) and belong to one request: `api.http.views.GraphQLView` makes a fresh `Loaders` per request, so nothing
 is shared between gunicorn's threads.
 """
 

@@ -11,7 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 
-from api.connections import bad_input
+from api.core.connections import bad_input
 from reservation.timezones import get_zone, is_time_zone, local_day, to_zone
 
 M = TypeVar("M", bound=Model)

@@ -5,8 +5,8 @@ Absent or empty, the list keeps its documented default order. The node's primary
 in the direction of the first value, so that no two rows tie: an offset, and so a cursor, names the same row
 from one page to the next, and each ``*_DESC`` order is exactly the reverse of its ``*_ASC``.
 
-Root lists sort through their FilterSet (`api.filters.OrderByFilter`); nested lists hand the same fields to
-`api.loaders.pages.load_page`, whose window function ranks each parent's children in that order.
+Root lists sort through their FilterSet (`api.core.filters.OrderByFilter`); nested lists hand the same fields to
+`api.core.loaders.pages.load_page`, whose window function ranks each parent's children in that order.
 """
 
 import enum

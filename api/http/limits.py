@@ -302,4 +302,4 @@ def _rebuild_on_setting_change(*, setting: str, **_kwargs: Any) -> None:
         validation_rules.cache_clear()
 
 
-setting_changed.connect(_rebuild_on_setting_change, dispatch_uid="api.limits.validation_rules")
+setting_changed.connect(_rebuild_on_setting_change, dispatch_uid="api.http.limits.validation_rules")
