@@ -11,52 +11,26 @@ either visible the same way everywhere or nowhere. Writes check the caller with 
 top-level GraphQL errors with code UNAUTHENTICATED or FORBIDDEN.
 """
 
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, Model, OuterRef, QuerySet
 from graphene import ResolveInfo
 from graphql import GraphQLError
 
+from api.core.context import context_of
+from reservation.actors import Actor
 from reservation.models import Appointment, Client, Provider, Reservation
 
 M = TypeVar("M", bound=Model)
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """The caller of one request: their user id, staff flag and provider/client profile ids (or None)."""
-
-    user_id: int | None
-    is_staff: bool
-    provider_id: int | None
-    client_id: int | None
-
-    @property
-    def is_authenticated(self) -> bool:
-        return self.user_id is not None
+Viewer = Actor
+"""The caller of a request, as the domain knows whoever acts (`reservation.actors.Actor`)."""
 
 
 def get_viewer(info: ResolveInfo) -> Viewer:
-    """The request's viewer, built once from ``request.user`` (set by `BearerTokenMiddleware`)."""
-    request = info.context
-    viewer: Viewer | None = getattr(request, "viewer", None)
-    if viewer is None:
-        user = getattr(request, "user", AnonymousUser())
-        if user.is_authenticated:
-            provider = getattr(user, "provider", None)
-            client = getattr(user, "client", None)
-            viewer = Viewer(
-                user_id=user.pk,
-                is_staff=user.is_staff,
-                provider_id=provider.pk if provider else None,
-                client_id=client.pk if client else None,
-            )
-        else:
-            viewer = Viewer(None, False, None, None)
-        request.viewer = viewer
-    return viewer
+    """The request's viewer (`api.core.context.RequestContext.viewer`), from the bearer token's user."""
+    return context_of(info).viewer
 
 
 def _unauthenticated() -> GraphQLError:

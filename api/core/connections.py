@@ -73,6 +73,7 @@ class FilterConnectionField(DjangoFilterConnectionField):
         """
         queryset = super(DjangoFilterConnectionField, cls).resolve_queryset(connection, iterable, info, args)
         data = {name: convert_enum(value) for name, value in args.items() if name in filtering_args}
+        # django-filter's ``request`` is the RequestContext: a filter judged at a time reads the request's clock.
         filterset = filterset_class(data=data, queryset=queryset, request=info.context)
         if not filterset.is_valid():
             raise ValidationError(filterset.form.errors.as_json())

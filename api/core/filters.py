@@ -180,5 +180,5 @@ class ReservationFilter(django_filters.FilterSet):
 
     def filter_state(self, queryset: ReservationQuerySet, name: str, value: str) -> ReservationQuerySet:
         """Keep the reservations in state ``value`` at the request's instant."""
-        now = self.request.loaders.now if self.request is not None else timezone.now()
+        now = self.request.now if self.request is not None else timezone.now()  # a RequestContext
         return queryset.in_state(ReservationState[value], now)

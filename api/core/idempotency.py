@@ -39,6 +39,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from api.auth.permissions import get_viewer
 from api.auth.ratelimits import client_address
+from api.core.context import context_of
 from api.core.errors import MutationError
 from reservation.errors import DomainError, ErrorCode
 from reservation.services import idempotency
@@ -83,7 +84,7 @@ def scope_of(info: graphene.ResolveInfo) -> str:
     viewer = get_viewer(info)
     if viewer.user_id is not None:
         return f"user:{viewer.user_id}"
-    return f"anonymous:{client_address(info.context) or 'unknown'}"[:64]
+    return f"anonymous:{client_address(context_of(info).request) or 'unknown'}"[:64]
 
 
 def _canonical(value: Any) -> Any:

@@ -24,9 +24,10 @@ A request meets these checks in this order. Each refusal is a JSON body ``{"erro
 10. Validation: graphql-core's standard rules, then `api.http.limits` (QUERY_TOO_DEEP, TOO_MANY_SELECTIONS,
     TOO_MANY_ALIASES, QUERY_TOO_COMPLEX) and, when ``GRAPHQL_INTROSPECTION`` is off, no ``__schema``/``__type``:
     400, GRAPHQL_VALIDATION_FAILED unless the rule gives its own code.
-11. Execution with request-scoped DataLoaders: the execution context runs the synchronous DataLoaders'
-    batches after each level of the query; each request gets its own `Loaders` (attached to the request,
-    which is the GraphQL context), so nothing is shared between threads.
+11. Execution: the GraphQL context is a fresh `api.core.context.RequestContext` (the caller, the request's
+    instant, its DataLoaders), so nothing is shared between requests or threads; the execution context
+    (`api.core.loaders.execution`) runs the DataLoaders' batches after each level of the query. GET runs
+    queries only (check 9), and nothing a query runs writes to the database.
 12. Errors are formatted by `api.core.errors.format_error` (codes; unexpected exceptions masked behind an id); with
     ``GRAPHQL_HIDE_SUGGESTIONS``, "Did you mean ...?" is cut from every message so that typos cannot map the
     schema.
@@ -38,9 +39,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import connection, transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
-from graphene_django.constants import MUTATION_ERRORS_FLAG
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from graphene_django.settings import graphene_settings
 from graphene_django.views import GraphQLView as BaseGraphQLView
 from graphene_django.views import HttpError
@@ -52,12 +51,11 @@ from graphql import (
     get_operation_ast,
     parse,
     validate,
-    validate_schema,
 )
 
+from api.core.context import RequestContext
 from api.core.errors import format_error
-from api.core.execution import ExecutionContext
-from api.core.loaders import Loaders
+from api.core.loaders import ExecutionContext
 from api.http import persisted_queries
 from api.http.limits import request_variables, validation_rules
 
@@ -82,9 +80,9 @@ class GraphQLView(BaseGraphQLView):
 
     execution_context_class = ExecutionContext
 
-    def get_context(self, request: HttpRequest) -> HttpRequest:
-        request.loaders = Loaders()  # type: ignore[attr-defined]
-        return request
+    def get_context(self, request: HttpRequest) -> RequestContext:
+        """The GraphQL context: a fresh `RequestContext` (caller, clock, DataLoaders) for every request."""
+        return RequestContext(request)
 
     @staticmethod
     def format_error(error: Exception) -> dict[str, Any]:
@@ -169,33 +167,21 @@ class GraphQLView(BaseGraphQLView):
         operation_name: str | None,
         show_graphiql: bool = False,
     ) -> ExecutionResult | None:
-        """graphene-django's parse, validate and execute, with checks 6 to 10 of the module's list."""
+        """graphene-django's parse, operation check, validation and execution; what differs is marked "Ours".
+
+        Left out of graphene-django's version: its schema check on every request (graphql-core's ``validate``
+        checks the schema itself, once) and its ``ATOMIC_MUTATIONS`` branch (every mutation runs in its own
+        transaction: `api.core.mutation.DomainMutation`).
+        """
         if not query:
-            if show_graphiql:
-                return None
-            raise HttpError(HttpResponseBadRequest("Must provide query string."))
-        size = len(query.encode("utf-8"))
-        if size > settings.GRAPHQL_MAX_QUERY_BYTES:
-            raise RequestRefused(
-                413,
-                "QUERY_TOO_LARGE",
-                f"The query document is {size} bytes; the limit is {settings.GRAPHQL_MAX_QUERY_BYTES} bytes.",
+            # graphene-django's: GraphiQL's page, or "Must provide query string."
+            empty: ExecutionResult | None = super().execute_graphql_request(
+                request, data, query, variables, operation_name, show_graphiql
             )
-        if settings.GRAPHQL_PERSISTED_QUERIES_ONLY and not persisted_queries.is_trusted(query):
-            raise RequestRefused(
-                400,
-                "PERSISTED_QUERY_NOT_FOUND",
-                "Only persisted (trusted) documents run here: send one of the documents of the persisted query"
-                " manifest exactly, or its SHA-256 hash.",
-            )
-
-        schema = self.schema.graphql_schema
-        schema_validation_errors = validate_schema(schema)
-        if schema_validation_errors:
-            return ExecutionResult(data=None, errors=schema_validation_errors)
-
+            return empty
+        self._check_document(query)  # Ours: checks 6 and 7, before any parsing.
         try:
-            document = parse(query, max_tokens=settings.GRAPHQL_MAX_TOKENS)
+            document = parse(query, max_tokens=settings.GRAPHQL_MAX_TOKENS)  # Ours: check 8's token limit.
         except GraphQLSyntaxError as error:
             if _TOO_MANY_TOKENS.search(error.message):
                 raise RequestRefused(
@@ -215,12 +201,13 @@ class GraphQLView(BaseGraphQLView):
                 )
             )
 
-        hide_suggestions = bool(settings.GRAPHQL_HIDE_SUGGESTIONS)
-        with request_variables(variables):
+        schema = self.schema.graphql_schema
+        hide_suggestions = bool(settings.GRAPHQL_HIDE_SUGGESTIONS)  # Ours: check 12.
+        with request_variables(variables):  # Ours: check 10's limits see the variables (page sizes).
             validation_errors = validate(
                 schema,
                 document,
-                validation_rules(),
+                validation_rules(),  # Ours: read per request, so that settings can change them.
                 graphene_settings.MAX_VALIDATION_ERRORS,
                 hide_suggestions=hide_suggestions,
             )
@@ -228,28 +215,35 @@ class GraphQLView(BaseGraphQLView):
             return ExecutionResult(data=None, errors=validation_errors)
 
         try:
-            execute_options: dict[str, Any] = {
-                "root_value": self.get_root_value(request),
-                "context_value": self.get_context(request),
-                "variable_values": variables,
-                "operation_name": operation_name,
-                "middleware": self.get_middleware(request),
-                "execution_context_class": self.execution_context_class,
-                "hide_suggestions": hide_suggestions,
-            }
-            if (
-                operation_ast is not None
-                and operation_ast.operation == OperationType.MUTATION
-                and (
-                    graphene_settings.ATOMIC_MUTATIONS is True
-                    or connection.settings_dict.get("ATOMIC_MUTATIONS", False) is True
-                )
-            ):
-                with transaction.atomic():
-                    result = execute(schema, document, **execute_options)
-                    if getattr(request, MUTATION_ERRORS_FLAG, False) is True:
-                        transaction.set_rollback(True)
-                return result  # type: ignore[return-value]
-            return execute(schema, document, **execute_options)  # type: ignore[return-value]
+            result: ExecutionResult = execute(  # type: ignore[assignment]  # synchronous: never awaitable here
+                schema,
+                document,
+                root_value=self.get_root_value(request),
+                context_value=self.get_context(request),  # Ours: a RequestContext, not the HttpRequest.
+                variable_values=variables,
+                operation_name=operation_name,
+                middleware=self.get_middleware(request),
+                execution_context_class=self.execution_context_class,
+                hide_suggestions=hide_suggestions,
+            )
         except Exception as error:  # noqa: BLE001 - as graphene-django: reported through format_error, masked
             return ExecutionResult(errors=[error])  # type: ignore[list-item]
+        return result
+
+    @staticmethod
+    def _check_document(query: str) -> None:
+        """Checks 6 (size) and 7 (trusted documents only) of the module's list."""
+        size = len(query.encode("utf-8"))
+        if size > settings.GRAPHQL_MAX_QUERY_BYTES:
+            raise RequestRefused(
+                413,
+                "QUERY_TOO_LARGE",
+                f"The query document is {size} bytes; the limit is {settings.GRAPHQL_MAX_QUERY_BYTES} bytes.",
+            )
+        if settings.GRAPHQL_PERSISTED_QUERIES_ONLY and not persisted_queries.is_trusted(query):
+            raise RequestRefused(
+                400,
+                "PERSISTED_QUERY_NOT_FOUND",
+                "Only persisted (trusted) documents run here: send one of the documents of the persisted query"
+                " manifest exactly, or its SHA-256 hash.",
+            )

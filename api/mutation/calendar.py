@@ -5,6 +5,7 @@ from typing import Any
 import graphene
 
 from api.auth.permissions import get_viewer, require_authenticated
+from api.core.context import context_of, signed_in_user
 from api.core.mutation import DomainMutation
 from api.http.calendar import feed_url
 from reservation.services.calendar import calendar_feed_create, calendar_feed_rotate
@@ -30,8 +31,8 @@ class CalendarFeedCreate(DomainMutation):
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "CalendarFeedCreate":
         require_authenticated(get_viewer(info))
-        feed = calendar_feed_create(info.context.user)
-        return cls(url=feed_url(info.context, feed), errors=[])
+        feed = calendar_feed_create(signed_in_user(info))
+        return cls(url=feed_url(context_of(info).request, feed), errors=[])
 
 
 class CalendarFeedRotate(DomainMutation):
@@ -48,8 +49,8 @@ class CalendarFeedRotate(DomainMutation):
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "CalendarFeedRotate":
         require_authenticated(get_viewer(info))
-        feed = calendar_feed_rotate(info.context.user)
-        return cls(url=feed_url(info.context, feed), errors=[])
+        feed = calendar_feed_rotate(signed_in_user(info))
+        return cls(url=feed_url(context_of(info).request, feed), errors=[])
 
 
 class CalendarFeedMutations(graphene.ObjectType):

@@ -6,6 +6,7 @@ import graphene
 
 from api.auth.permissions import forbidden, get_viewer
 from api.auth.ratelimits import limit_signup
+from api.core.context import context_of
 from api.core.mutation import DomainMutation
 from api.query.client import ClientType
 from reservation.errors import DomainError, ErrorCode
@@ -34,7 +35,7 @@ class ClientCreate(DomainMutation):
         if viewer.is_authenticated and not viewer.is_staff:
             raise forbidden("Signed-in users already have an account; only staff register clients for others.")
         if not viewer.is_staff:
-            limit_signup(info.context)
+            limit_signup(context_of(info).request)
             for field, name in (("username", "username"), ("password", "password")):
                 if not data.get(field):
                     raise DomainError(ErrorCode.INVALID, "Required to sign up.", name)

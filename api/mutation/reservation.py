@@ -7,6 +7,7 @@ import graphene
 
 from api.auth.permissions import Viewer, get_viewer, require_authenticated, require_client, require_staff, scope
 from api.auth.ratelimits import limit_reservation
+from api.core.context import context_of
 from api.core.ids import decode_global_id
 from api.core.mutation import DomainMutation
 from api.query.appointment import AppointmentType
@@ -49,7 +50,7 @@ class ReservationCreate(DomainMutation):
         else:
             raise DomainError(ErrorCode.INVALID, "Say which client the reservation is for.", "clientId")
         require_client(viewer, client_id)
-        limit_reservation(info.context, viewer.user_id)  # type: ignore[arg-type]
+        limit_reservation(context_of(info).request, viewer.user_id)  # type: ignore[arg-type]
         reservation = reservation_create(
             client_id=client_id,
             appointment_id=decode_global_id(data["appointment_id"], AppointmentType, "appointmentId"),
@@ -77,7 +78,7 @@ class ReservationConfirm(DomainMutation):
         require_authenticated(viewer)
         reservation_id, client_id, _ = visible_reservation(viewer, data["reservation_id"])
         require_client(viewer, client_id)
-        limit_reservation(info.context, viewer.user_id)  # type: ignore[arg-type]
+        limit_reservation(context_of(info).request, viewer.user_id)  # type: ignore[arg-type]
         reservation = reservation_confirm(reservation_id=reservation_id, actor_id=viewer.user_id)
         return cls(reservation=reservation, errors=[])
 
@@ -116,7 +117,7 @@ class ReservationRelease(DomainMutation):
         require_authenticated(viewer)
         reservation_id, client_id, _ = visible_reservation(viewer, data["reservation_id"])
         require_client(viewer, client_id)
-        limit_reservation(info.context, viewer.user_id)  # type: ignore[arg-type]
+        limit_reservation(context_of(info).request, viewer.user_id)  # type: ignore[arg-type]
         return cls(reservation=reservation_release(reservation_id=reservation_id, actor_id=viewer.user_id), errors=[])
 
 
@@ -152,7 +153,7 @@ class ReservationCancel(DomainMutation):
                 raise DomainError(ErrorCode.INVALID, "Say why you cancel: the client is told.", "reason")
         elif not viewer.is_staff:
             require_staff(viewer)
-        limit_reservation(info.context, viewer.user_id)  # type: ignore[arg-type]
+        limit_reservation(context_of(info).request, viewer.user_id)  # type: ignore[arg-type]
         reservation = reservation_cancel(reservation_id=reservation_id, actor_id=viewer.user_id, reason=reason)
         return cls(reservation=reservation, errors=[])
 
@@ -179,7 +180,7 @@ class ReservationReschedule(DomainMutation):
         reservation_id, client_id, _ = visible_reservation(viewer, data["reservation_id"])
         require_client(viewer, client_id)
         appointment_id = decode_global_id(data["appointment_id"], AppointmentType, "appointmentId")
-        limit_reservation(info.context, viewer.user_id)  # type: ignore[arg-type]
+        limit_reservation(context_of(info).request, viewer.user_id)  # type: ignore[arg-type]
         moved = reservation_reschedule(
             reservation_id=reservation_id, appointment_id=appointment_id, actor_id=viewer.user_id
         )

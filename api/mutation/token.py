@@ -9,6 +9,7 @@ from django.contrib.auth.signals import user_logged_in
 from api.auth import tokens
 from api.auth.permissions import get_viewer, require_authenticated
 from api.auth.ratelimits import limit_login
+from api.core.context import context_of, signed_in_user
 from api.core.mutation import DomainMutation
 from reservation.errors import DomainError, ErrorCode
 
@@ -46,13 +47,13 @@ class TokenCreate(TokenPayloadMixin, DomainMutation):
 
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "TokenCreate":
-        request = info.context
+        request = context_of(info).request
         limit_login(request, data["username"])
         user = authenticate(request, username=data["username"], password=data["password"])
         if user is None:
             if getattr(request, "axes_locked_out", False):
                 # Answer in the payload; without this, AxesMiddleware would replace the response with its page.
-                request.axes_locked_out = False
+                request.axes_locked_out = False  # type: ignore[attr-defined]  # django-axes' flag
                 raise DomainError(ErrorCode.LOCKED_OUT, "Too many failed logins: try again in 15 minutes.")
             raise DomainError(ErrorCode.INVALID_CREDENTIALS, "Wrong username or password.")
         # A login like any other: updates last_login and lets django-axes reset the failure count.
@@ -92,7 +93,7 @@ class TokenRevoke(DomainMutation):
         if data.get("everywhere"):
             viewer = get_viewer(info)
             require_authenticated(viewer)
-            tokens.revoke_all(info.context.user)
+            tokens.revoke_all(signed_in_user(info))
         elif data.get("refresh_token"):
             try:
                 tokens.revoke_family(data["refresh_token"])

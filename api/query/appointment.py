@@ -4,11 +4,11 @@ from typing import Any
 
 import graphene
 from graphene_django import DjangoObjectType
-from graphql_sync_dataloaders import SyncFuture
 
 from api.core.connections import FilterConnectionField, nested_connection
+from api.core.context import context_of
 from api.core.filters import AppointmentFilter, require_state
-from api.core.loaders import get_loaders
+from api.core.loaders import Future
 from api.core.loaders.pages import PageRequest, load_page
 from api.core.loaders.records import load_by_id, load_confirmed_reservation
 from api.core.node import Node
@@ -69,7 +69,7 @@ class AppointmentType(DjangoObjectType):
         return appointment.withdrawn_at is not None
 
     @staticmethod
-    def resolve_provider(appointment: Appointment, info: graphene.ResolveInfo) -> SyncFuture:
+    def resolve_provider(appointment: Appointment, info: graphene.ResolveInfo) -> Future[Any]:
         return load_by_id(info, Provider, appointment.provider_id)
 
     @staticmethod
@@ -80,11 +80,10 @@ class AppointmentType(DjangoObjectType):
         after: str | None = None,
         state: str | None = None,
         order_by: list[Any] | None = None,
-    ) -> SyncFuture:
-        from api.query.reservation import ReservationType
+    ) -> Future[Any]:
 
         wanted = require_state(state, "state")
-        now = get_loaders(info).now
+        now = context_of(info).now
         return load_page(
             info,
             key=("appointment.reservations", wanted),
@@ -93,11 +92,10 @@ class AppointmentType(DjangoObjectType):
             parent_field="appointment_id",
             order_by=RESERVATION_ORDER.fields(order_by),
             page=PageRequest.from_args(first, after, "reservations"),
-            connection_type=ReservationType._meta.connection,
         )
 
     @staticmethod
-    def resolve_confirmed_reservation(appointment: Appointment, info: graphene.ResolveInfo) -> SyncFuture:
+    def resolve_confirmed_reservation(appointment: Appointment, info: graphene.ResolveInfo) -> Future[Any]:
         return load_confirmed_reservation(info, appointment.pk)
 
 
@@ -126,4 +124,4 @@ class AppointmentQueries(graphene.ObjectType):
     @staticmethod
     def resolve_available_appointments(root: None, info: graphene.ResolveInfo, **kwargs: Any) -> Any:
         publish_due_schedules(info)
-        return Appointment.objects.available(get_loaders(info).now).order_by("start_time", "id")
+        return Appointment.objects.available(context_of(info).now).order_by("start_time", "id")

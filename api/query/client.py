@@ -6,12 +6,12 @@ from typing import Any
 import graphene
 from django.db.models import QuerySet
 from graphene_django import DjangoObjectType
-from graphql_sync_dataloaders import SyncFuture
 
 from api.auth.permissions import get_viewer, scope
 from api.core.connections import FilterConnectionField, nested_connection
+from api.core.context import context_of
 from api.core.filters import ClientFilter, require_aware
-from api.core.loaders import get_loaders
+from api.core.loaders import Future
 from api.core.loaders.pages import PageRequest, load_page
 from api.core.node import Node
 from api.core.sorting import PROVIDER_ORDER, RESERVATION_ORDER
@@ -64,8 +64,7 @@ class ClientType(DjangoObjectType):
         first: int | None = None,
         after: str | None = None,
         order_by: list[Any] | None = None,
-    ) -> SyncFuture:
-        from api.query.provider import ProviderType
+    ) -> Future[Any]:
 
         return load_page(
             info,
@@ -77,20 +76,19 @@ class ClientType(DjangoObjectType):
                 order_by, prefix="appointment__provider__", tiebreaker="appointment__provider_id"
             ),
             page=PageRequest.from_args(first, after, "providers"),
-            connection_type=ProviderType._meta.connection,
             node=lambda reservation: reservation.appointment.provider,
         )
 
     @staticmethod
-    def resolve_active_reservations(client: Client, info: graphene.ResolveInfo, **args: Any) -> SyncFuture:
+    def resolve_active_reservations(client: Client, info: graphene.ResolveInfo, **args: Any) -> Future[Any]:
         return _reservations_page(info, client, ReservationState.HELD, "activeReservations", **args)
 
     @staticmethod
-    def resolve_confirmed_reservations(client: Client, info: graphene.ResolveInfo, **args: Any) -> SyncFuture:
+    def resolve_confirmed_reservations(client: Client, info: graphene.ResolveInfo, **args: Any) -> Future[Any]:
         return _reservations_page(info, client, ReservationState.CONFIRMED, "confirmedReservations", **args)
 
     @staticmethod
-    def resolve_expired_reservations(client: Client, info: graphene.ResolveInfo, **args: Any) -> SyncFuture:
+    def resolve_expired_reservations(client: Client, info: graphene.ResolveInfo, **args: Any) -> Future[Any]:
         return _reservations_page(info, client, ReservationState.EXPIRED, "expiredReservations", **args)
 
 
@@ -104,12 +102,11 @@ def _reservations_page(
     start_from: datetime | None = None,
     start_before: datetime | None = None,
     order_by: list[Any] | None = None,
-) -> SyncFuture:
+) -> Future[Any]:
     """A page of ``client``'s reservations in ``state`` at the request's instant, within the optional window on
     the slot's start, in ``order_by`` (by default by slot start time)."""
-    from api.query.reservation import ReservationType
 
-    now = get_loaders(info).now
+    now = context_of(info).now
     bounds = {
         "appointment__start_time__gte": require_aware(start_from, "startFrom"),
         "appointment__start_time__lt": require_aware(start_before, "startBefore"),
@@ -123,7 +120,6 @@ def _reservations_page(
         parent_field="client_id",
         order_by=RESERVATION_ORDER.fields(order_by, default=["TIME_SLOT_ASC"]),
         page=PageRequest.from_args(first, after, field_name),
-        connection_type=ReservationType._meta.connection,
     )
 
 

@@ -5,11 +5,11 @@ from typing import Any
 
 import graphene
 from graphene_django import DjangoObjectType
-from graphql_sync_dataloaders import SyncFuture
 
 from api.core.connections import FilterConnectionField, nested_connection
+from api.core.context import context_of
 from api.core.filters import ProviderFilter, require_aware
-from api.core.loaders import get_loaders
+from api.core.loaders import Future
 from api.core.loaders.pages import PageRequest, load_page
 from api.core.node import Node
 from api.core.sorting import APPOINTMENT_ORDER, CLIENT_ORDER
@@ -68,8 +68,7 @@ class ProviderType(DjangoObjectType):
         first: int | None = None,
         after: str | None = None,
         order_by: list[Any] | None = None,
-    ) -> SyncFuture:
-        from api.query.client import ClientType
+    ) -> Future[Any]:
 
         return load_page(
             info,
@@ -79,28 +78,27 @@ class ProviderType(DjangoObjectType):
             parent_field="appointment__provider_id",
             order_by=CLIENT_ORDER.fields(order_by, prefix="client__", tiebreaker="client_id"),
             page=PageRequest.from_args(first, after, "clients"),
-            connection_type=ClientType._meta.connection,
             node=lambda reservation: reservation.client,
         )
 
     @staticmethod
-    def resolve_available_appointments(provider: Provider, info: graphene.ResolveInfo, **args: Any) -> SyncFuture:
+    def resolve_available_appointments(provider: Provider, info: graphene.ResolveInfo, **args: Any) -> Future[Any]:
         publish_due_schedules(info)
-        now = get_loaders(info).now
+        now = context_of(info).now
         return _appointments_page(
             info, provider, "availableAppointments", lambda: Appointment.objects.available(now), **args
         )
 
     @staticmethod
-    def resolve_weekly_schedule(provider: Provider, info: graphene.ResolveInfo) -> SyncFuture:
+    def resolve_weekly_schedule(provider: Provider, info: graphene.ResolveInfo) -> Future[Any]:
         return load_weekly_schedule(info, provider.pk)
 
     @staticmethod
-    def resolve_date_overrides(provider: Provider, info: graphene.ResolveInfo) -> SyncFuture:
+    def resolve_date_overrides(provider: Provider, info: graphene.ResolveInfo) -> Future[Any]:
         return load_upcoming_overrides(info, provider)
 
     @staticmethod
-    def resolve_confirmed_appointments(provider: Provider, info: graphene.ResolveInfo, **args: Any) -> SyncFuture:
+    def resolve_confirmed_appointments(provider: Provider, info: graphene.ResolveInfo, **args: Any) -> Future[Any]:
         return _appointments_page(
             info, provider, "confirmedAppointments", lambda: Appointment.objects.confirmed(), **args
         )
@@ -116,9 +114,8 @@ def _appointments_page(
     start_from: datetime | None = None,
     start_before: datetime | None = None,
     order_by: list[Any] | None = None,
-) -> SyncFuture:
+) -> Future[Any]:
     """A page of ``provider``'s slots from ``queryset()``, within the optional start window, in ``order_by``."""
-    from api.query.appointment import AppointmentType
 
     bounds = {
         "start_time__gte": require_aware(start_from, "startFrom"),
@@ -133,7 +130,6 @@ def _appointments_page(
         parent_field="provider_id",
         order_by=APPOINTMENT_ORDER.fields(order_by),
         page=PageRequest.from_args(first, after, field_name),
-        connection_type=AppointmentType._meta.connection,
     )
 
 

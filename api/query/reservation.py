@@ -6,12 +6,12 @@ from typing import Any
 import graphene
 from django.db.models import QuerySet
 from graphene_django import DjangoObjectType
-from graphql_sync_dataloaders import SyncFuture
 
 from api.auth.permissions import get_viewer, scope
 from api.core.connections import FilterConnectionField
+from api.core.context import context_of
 from api.core.filters import ReservationFilter
-from api.core.loaders import get_loaders, then
+from api.core.loaders import Future, then
 from api.core.loaders.records import load_by_id, load_history
 from api.core.node import Node
 from api.core.timezones import in_zone, time_zone_argument
@@ -92,15 +92,15 @@ class ReservationType(DjangoObjectType):
 
     @staticmethod
     def resolve_expired(reservation: Reservation, info: graphene.ResolveInfo) -> bool:
-        return reservation.state_at(get_loaders(info).now) is ReservationState.EXPIRED
+        return reservation.state_at(context_of(info).now) is ReservationState.EXPIRED
 
     @staticmethod
     def resolve_confirmed(reservation: Reservation, info: graphene.ResolveInfo) -> bool:
-        return reservation.state_at(get_loaders(info).now) is ReservationState.CONFIRMED
+        return reservation.state_at(context_of(info).now) is ReservationState.CONFIRMED
 
     @staticmethod
     def resolve_state(reservation: Reservation, info: graphene.ResolveInfo) -> ReservationState:
-        return reservation.state_at(get_loaders(info).now)
+        return reservation.state_at(context_of(info).now)
 
     @staticmethod
     def resolve_reserved_at(
@@ -113,25 +113,25 @@ class ReservationType(DjangoObjectType):
         return reservation.cancel_reason or None
 
     @staticmethod
-    def resolve_rescheduled_to(reservation: Reservation, info: graphene.ResolveInfo) -> SyncFuture | None:
+    def resolve_rescheduled_to(reservation: Reservation, info: graphene.ResolveInfo) -> Future[Any] | None:
         if reservation.rescheduled_to_id is None:
             return None
         return load_by_id(info, Reservation, reservation.rescheduled_to_id)
 
     @staticmethod
-    def resolve_history(reservation: Reservation, info: graphene.ResolveInfo) -> SyncFuture:
+    def resolve_history(reservation: Reservation, info: graphene.ResolveInfo) -> Future[Any]:
         return load_history(info, reservation.pk)
 
     @staticmethod
-    def resolve_client(reservation: Reservation, info: graphene.ResolveInfo) -> SyncFuture:
+    def resolve_client(reservation: Reservation, info: graphene.ResolveInfo) -> Future[Any]:
         return load_by_id(info, Client, reservation.client_id)
 
     @staticmethod
-    def resolve_appointment(reservation: Reservation, info: graphene.ResolveInfo) -> SyncFuture:
+    def resolve_appointment(reservation: Reservation, info: graphene.ResolveInfo) -> Future[Any]:
         return load_by_id(info, Appointment, reservation.appointment_id)
 
     @staticmethod
-    def resolve_provider(reservation: Reservation, info: graphene.ResolveInfo) -> SyncFuture:
+    def resolve_provider(reservation: Reservation, info: graphene.ResolveInfo) -> Future[Any]:
         return then(
             load_by_id(info, Appointment, reservation.appointment_id),
             lambda appointment: load_by_id(info, Provider, appointment.provider_id),

@@ -1,4 +1,4 @@
-"""Weekly schedules, date overrides and slot changes as GraphQL types; their loaders; the lazy horizon top-up.
+"""Weekly schedules, date overrides and slot changes as GraphQL types, and their loaders.
 
 Schedules are public, like providers and their slots: a booking page may show a provider's working hours.
 """
@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import graphene
-from graphql_sync_dataloaders import SyncFuture
 
-from api.core.loaders import get_loaders
+from api.core.context import context_of
+from api.core.loaders import Future
 from reservation.models import DateOverride, Provider, WeeklyScheduleRange
 from reservation.services.schedules import (
     WEEKDAYS,
@@ -129,26 +129,26 @@ class SlotChangesType(graphene.ObjectType):
         return changes.kept
 
 
-def load_weekly_schedule(info: graphene.ResolveInfo, provider_id: int) -> SyncFuture:
+def load_weekly_schedule(info: graphene.ResolveInfo, provider_id: int) -> Future[Any]:
     """A future of the provider's weekly schedule ranges; one query for every provider of the response."""
 
     def batch(keys: list[int]) -> Sequence[list[WeeklyScheduleRange]]:
         rows = weekly_schedule_of(keys)
         return [rows.get(key, []) for key in keys]
 
-    return get_loaders(info).get("weekly-schedule", batch).load(provider_id)
+    return context_of(info).loaders.get("weekly-schedule", batch).load(provider_id)
 
 
-def load_upcoming_overrides(info: graphene.ResolveInfo, provider: Provider) -> SyncFuture:
+def load_upcoming_overrides(info: graphene.ResolveInfo, provider: Provider) -> Future[Any]:
     """A future of the provider's overrides from their local today on; two queries for every provider."""
-    loaders = get_loaders(info)
+    context = context_of(info)
 
     def batch(keys: list[tuple[int, str]]) -> Sequence[list[DateOverride]]:
         providers = [Provider(pk=pk, time_zone=time_zone) for pk, time_zone in keys]
-        rows = upcoming_overrides_of(providers, loaders.now)
+        rows = upcoming_overrides_of(providers, context.now)
         return [rows.get(pk, []) for pk, _ in keys]
 
-    return loaders.get("upcoming-overrides", batch).load((provider.pk, provider.time_zone))
+    return context.loaders.get("upcoming-overrides", batch).load((provider.pk, provider.time_zone))
 
 
 def publish_due_schedules(info: graphene.ResolveInfo) -> None:
@@ -156,8 +156,8 @@ def publish_due_schedules(info: graphene.ResolveInfo) -> None:
 
     One query when nothing is due (see `reservation.services.schedules.schedule_top_up`).
     """
-    loaders = get_loaders(info)
-    if getattr(loaders, "schedules_published", False):
+    context = context_of(info)
+    if context.schedules_published:
         return
-    loaders.schedules_published = True  # type: ignore[attr-defined]
-    schedule_top_up(loaders.now)
+    context.schedules_published = True
+    schedule_top_up(context.now)

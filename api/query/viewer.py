@@ -5,6 +5,7 @@ from typing import Any
 import graphene
 
 from api.auth.permissions import get_viewer
+from api.core.context import context_of
 from api.core.loaders.records import load_by_id
 from api.http.calendar import feed_url
 from reservation.models import CalendarFeed, Client, Provider
@@ -42,7 +43,7 @@ class ViewerType(graphene.ObjectType):
     @staticmethod
     def resolve_calendar_feed_url(user: Any, info: graphene.ResolveInfo) -> str | None:
         feed = CalendarFeed.objects.filter(user_id=user.pk).first()
-        return None if feed is None else feed_url(info.context, feed)
+        return None if feed is None else feed_url(context_of(info).request, feed)
 
 
 class ViewerQueries(graphene.ObjectType):
@@ -52,5 +53,5 @@ class ViewerQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_viewer(root: None, info: graphene.ResolveInfo) -> Any:
-        user = info.context.user
+        user = context_of(info).request.user
         return user if user.is_authenticated else None

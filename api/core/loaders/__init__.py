@@ -1,10 +1,17 @@
 """DataLoaders: batch the relation lookups of one GraphQL request so that no request does N+1 queries.
 
-Loaders are synchronous (`graphql-sync-dataloaders`' execution context runs them after each level of the
-query) and belong to one request: `api.http.views.GraphQLView` makes a fresh `Loaders` per request, so nothing
-is shared between gunicorn's threads.
+The mechanism is our own code (derived from graphql-sync-dataloaders 0.1.1, MIT: see
+LICENSE-graphql-sync-dataloaders here), synchronous, with no event loop:
+
+- `futures`: `Future`, a value a batch settles later, and `then`;
+- `dataloader`: `DataLoader` and `Loaders`, the registry of one request's loaders (`api.core.context`);
+- `execution`: the graphql-core `ExecutionContext` that completes fields whose resolvers return futures once
+  each level's batches have run;
+- `records` and `pages`: the loaders the schema uses, rows by primary key and pages of nested connections.
 """
 
-from .core import DataLoader, Loaders, get_loaders, then
+from .dataloader import DataLoader, Loaders
+from .execution import ExecutionContext
+from .futures import Future, then
 
-__all__ = ["DataLoader", "Loaders", "get_loaders", "then"]
+__all__ = ["DataLoader", "ExecutionContext", "Future", "Loaders", "then"]

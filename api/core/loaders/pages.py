@@ -14,13 +14,14 @@ from django.db.models.functions import DenseRank
 from graphene import ResolveInfo
 from graphene.relay import PageInfo
 from graphene_django.settings import graphene_settings
+from graphql import get_nullable_type
 from graphql_relay import cursor_to_offset, offset_to_cursor
-from graphql_sync_dataloaders import SyncFuture
 
-from api.auth.permissions import get_viewer, scope
+from api.auth.permissions import scope
 from api.core.connections import check_page_arguments
+from api.core.context import context_of
 
-from .core import get_loaders, then
+from .futures import Future, then
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,8 @@ def load_page(
     parent_field: str,
     order_by: Sequence[str],
     page: PageRequest,
-    connection_type: Any,
     node: Callable[[Any], Model] = lambda row: row,
-) -> SyncFuture:
+) -> Future[Any]:
     """A future of one connection page of ``parent_id``'s children.
 
     ``queryset()`` gives the children of all parents (narrowed to what the viewer may see),
@@ -94,7 +94,8 @@ def load_page(
     part of the batch's identity by itself, so callers need not repeat it in ``key``.
     """
 
-    viewer = get_viewer(info)
+    context = context_of(info)
+    viewer = context.viewer
 
     def batch(parent_ids: list[int]) -> list[list[Model]]:
         ordering = [F(field[1:]).desc() if field.startswith("-") else F(field).asc() for field in order_by]
@@ -117,5 +118,11 @@ def load_page(
                 grouped[row._parent_id].append(target)
         return [grouped.get(parent_id, []) for parent_id in parent_ids]
 
-    loader = get_loaders(info).get(("page", key, tuple(order_by), page), batch)
+    loader = context.loaders.get(("page", key, tuple(order_by), page), batch)
+    connection_type = connection_type_of(info)
     return then(loader.load(parent_id), lambda rows: page.connection(rows, connection_type))
+
+
+def connection_type_of(info: ResolveInfo) -> Any:
+    """The graphene connection type that the field being resolved returns (so resolvers need not import it)."""
+    return get_nullable_type(info.return_type).graphene_type

@@ -4,43 +4,44 @@ Rows the viewer may not see load as None.
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db.models import Model
 from graphene import ResolveInfo
-from graphql_sync_dataloaders import SyncFuture
 
-from api.auth.permissions import get_viewer, scope
+from api.auth.permissions import scope
+from api.core.context import context_of
 from reservation.models import Reservation, ReservationEvent
 
-from .core import get_loaders
+from .futures import Future
 
 
-def load_by_id(info: ResolveInfo, model: type[Model], pk: int) -> SyncFuture:
+def load_by_id(info: ResolveInfo, model: type[Model], pk: int) -> Future[Any]:
     """A future of the ``model`` row with primary key ``pk`` (None if it is gone); one query per model."""
 
-    viewer = get_viewer(info)
+    viewer = context_of(info).viewer
 
     def batch(keys: list[int]) -> Sequence[Model | None]:
         rows = scope(model._default_manager.all(), viewer).in_bulk(keys)
         return [rows.get(key) for key in keys]
 
-    return get_loaders(info).get(("by-id", model), batch).load(pk)
+    return context_of(info).loaders.get(("by-id", model), batch).load(pk)
 
 
-def load_confirmed_reservation(info: ResolveInfo, appointment_id: int) -> SyncFuture:
+def load_confirmed_reservation(info: ResolveInfo, appointment_id: int) -> Future[Any]:
     """A future of slot ``appointment_id``'s confirmed reservation (at most one, by constraint), or None."""
 
-    viewer = get_viewer(info)
+    viewer = context_of(info).viewer
 
     def batch(keys: list[int]) -> Sequence[Reservation | None]:
         confirmed = scope(Reservation.objects.confirmed(), viewer).filter(appointment_id__in=keys)
         rows = {row.appointment_id: row for row in confirmed}
         return [rows.get(key) for key in keys]
 
-    return get_loaders(info).get("confirmed-reservation", batch).load(appointment_id)
+    return context_of(info).loaders.get("confirmed-reservation", batch).load(appointment_id)
 
 
-def load_history(info: ResolveInfo, reservation_id: int) -> SyncFuture:
+def load_history(info: ResolveInfo, reservation_id: int) -> Future[Any]:
     """A future of reservation ``reservation_id``'s events, oldest first (one query for all reservations)."""
 
     def batch(keys: list[int]) -> Sequence[list[ReservationEvent]]:
@@ -49,4 +50,4 @@ def load_history(info: ResolveInfo, reservation_id: int) -> SyncFuture:
             grouped[event.reservation_id].append(event)
         return [grouped[key] for key in keys]
 
-    return get_loaders(info).get("reservation-history", batch).load(reservation_id)
+    return context_of(info).loaders.get("reservation-history", batch).load(reservation_id)

@@ -1,0 +1,1 @@
+"""Tests of api/core: the GraphQL plumbing shared by every type."""
