@@ -9,11 +9,11 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.db.models import Case, Exists, OuterRef, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from reservation import rules
+from reservation.actors import Actor
 from reservation.errors import DomainError
 from reservation.models import (
     Appointment,
@@ -26,8 +26,10 @@ from reservation.models import (
     Reservation,
     ReservationEvent,
     ReservationState,
+    SlotState,
     WeeklyScheduleRange,
 )
+from reservation.selectors import slots_with_state
 from reservation.services.reservations import reservation_confirm
 
 
@@ -73,11 +75,13 @@ class ReservationStateFilter(admin.SimpleListFilter):
 
 
 class ReservationEventInline(admin.TabularInline[ReservationEvent, Reservation]):
-    """A reservation's history: every state change, by whom and when; read-only."""
+    """A reservation's recorded history: every state change, by whom and when; read-only. (An expiry is never
+    recorded: the change page's "expired" field derives it.)"""
 
     model = ReservationEvent
     fields = ("at", "kind", "actor", "note")
     readonly_fields = fields
+    ordering = ("at", "id")
     extra = 0
     can_delete = False
 
@@ -91,6 +95,7 @@ class ReservationAdmin(admin.ModelAdmin[Reservation]):
 
     list_display = ("id", "client", "appointment", "state", "created_at", "expires_at", "confirmed_at")
     list_filter = (ReservationStateFilter, "appointment__provider")
+    ordering = ("-created_at", "-id")
     list_select_related = ("client", "appointment__provider")
     search_fields = ("client__first_name", "client__last_name", "appointment__provider__last_name")
     readonly_fields = (
@@ -99,6 +104,7 @@ class ReservationAdmin(admin.ModelAdmin[Reservation]):
         "state",
         "created_at",
         "expires_at",
+        "expired",
         "confirmed_at",
         "ended_at",
         "end_reason",
@@ -120,8 +126,15 @@ class ReservationAdmin(admin.ModelAdmin[Reservation]):
 
     @admin.display(description="state", ordering="state")
     def state(self, reservation: Reservation) -> str:
-        """The state at page load (held, expired or confirmed)."""
+        """The state at page load (held, expired, confirmed, released, cancelled or rescheduled)."""
         return reservation.state_at(timezone.now()).value
+
+    @admin.display(description="expired")
+    def expired(self, reservation: Reservation) -> str:
+        """When an unconfirmed hold ran out (its ``expires_at``), derived at page load; "-" otherwise."""
+        if reservation.state_at(timezone.now()) is not ReservationState.EXPIRED:
+            return "-"
+        return f"{reservation.expires_at:%Y-%m-%d %H:%M:%S} UTC, unconfirmed (derived, never recorded)"
 
     @admin.action(description="Confirm selected holds")
     def confirm_holds(self, request: HttpRequest, queryset: QuerySet[Reservation]) -> None:
@@ -129,7 +142,7 @@ class ReservationAdmin(admin.ModelAdmin[Reservation]):
         confirmed = 0
         for reservation in queryset:
             try:
-                reservation_confirm(reservation_id=reservation.pk, actor_id=request.user.pk)
+                reservation_confirm(reservation_id=reservation.pk, actor=Actor.of(request.user))
                 confirmed += 1
             except DomainError as error:
                 self.message_user(request, f"Reservation {reservation.pk}: {error.message}", messages.WARNING)
@@ -143,15 +156,13 @@ class AppointmentStateFilter(admin.SimpleListFilter):
     title = "state"
     parameter_name = "state"
 
-    states = {"open": "Open", "held": "Held", "booked": "Booked", "closed": "Closed", "withdrawn": "Withdrawn"}
-
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return list(self.states.items())
+        return [(state.value, str(state.label)) for state in SlotState]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> QuerySet[Appointment]:
         if self.value() is None:
             return queryset
-        if self.value() not in self.states:
+        if self.value() not in SlotState.values:
             raise IncorrectLookupParameters(f"Unknown state {self.value()!r}.")
         return queryset.filter(state=self.value())  # type: ignore[misc]  # annotated in get_queryset
 
@@ -163,26 +174,13 @@ class AppointmentAdmin(admin.ModelAdmin[Appointment]):
     list_display = ("id", "provider", "start_time", "end_time", "state", "source")
     list_filter = (AppointmentStateFilter, "provider")
     list_select_related = ("provider",)
+    ordering = ("start_time", "provider_id", "id")
     date_hierarchy = "start_time"
     readonly_fields = ("provider", "start_time", "end_time", "created_at", "source", "withdrawn_at")
     fields = readonly_fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Appointment]:
-        now = timezone.now()
-        live = Reservation.objects.filter(appointment=OuterRef("pk"))
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                state=Case(
-                    When(Exists(live.confirmed()), then=Value("booked")),
-                    When(Exists(live.held(now)), then=Value("held")),
-                    When(withdrawn_at__isnull=False, then=Value("withdrawn")),
-                    When(start_time__lt=now + rules.minimum_notice(), then=Value("closed")),
-                    default=Value("open"),
-                )
-            )
-        )
+        return slots_with_state(timezone.now(), super().get_queryset(request))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Slots come from availability ranges (appointmentBulkCreate), which check alignment and ranges.
@@ -236,6 +234,7 @@ class WeeklyScheduleRangeAdmin(admin.ModelAdmin[WeeklyScheduleRange]):
     list_display = ("provider", "weekday", "start_time", "end_time")
     list_filter = ("weekday", "provider")
     list_select_related = ("provider",)
+    ordering = ("provider_id", "weekday", "start_time")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -253,6 +252,7 @@ class DateOverrideRangeInline(admin.TabularInline[DateOverrideRange, DateOverrid
     model = DateOverrideRange
     fields = ("start_time", "end_time")
     readonly_fields = fields
+    ordering = ("start_time",)
     extra = 0
     can_delete = False
 
@@ -267,6 +267,7 @@ class DateOverrideAdmin(admin.ModelAdmin[DateOverride]):
     list_display = ("provider", "date")
     list_filter = ("provider",)
     list_select_related = ("provider",)
+    ordering = ("provider_id", "date")
     date_hierarchy = "date"
     inlines = [DateOverrideRangeInline]
 

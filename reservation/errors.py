@@ -61,8 +61,9 @@ class ErrorCode(enum.Enum):
 class DomainError(Exception):
     """A scheduling rule refused an operation; nothing was written.
 
-    ``field`` names the input field at fault (camelCase, as the API spells it), or is None when the error
-    concerns the request as a whole.
+    ``field`` names the input at fault in the domain's own terms, the raising service's parameter (such as
+    ``appointment_id`` or ``time_zone``), or is None when the error concerns the request as a whole. The API
+    maps it to its own input field's name (`api.core.errors.MutationError.from_domain`).
     """
 
     def __init__(self, code: ErrorCode, message: str, field: str | None = None) -> None:

@@ -12,12 +12,14 @@ from local to UTC is ambiguous twice a year in zones with daylight saving time, 
   the days the clocks change.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from reservation import rules
 from reservation.errors import DomainError, ErrorCode
+from reservation.grid import is_on_grid
 
 MAX_NAME_LENGTH = 64  # Provider.time_zone's max_length
 
@@ -40,7 +42,7 @@ def get_zone(name: str) -> ZoneInfo:
         raise DomainError(
             ErrorCode.UNKNOWN_TIME_ZONE,
             f"Unknown time zone {name[:MAX_NAME_LENGTH]!r}: give an IANA name such as Europe/Paris.",
-            "timeZone",
+            "time_zone",
         )
     return ZoneInfo(name)
 
@@ -104,14 +106,7 @@ def local_date(instant: datetime, zone: ZoneInfo) -> date:
     return to_zone(instant, zone).date()
 
 
-def is_on_grid(instant: datetime) -> bool:
-    """Whether ``instant`` is, in UTC, a whole number of slots (15 minutes) past the hour."""
-    utc = instant.astimezone(UTC)
-    since_hour = timedelta(minutes=utc.minute, seconds=utc.second, microseconds=utc.microsecond)
-    return not since_hour % rules.slot_duration()
-
-
-def check_zone_fits_grid(zone: ZoneInfo, now: datetime, field: str = "timeZone") -> None:
+def check_zone_fits_grid(zone: ZoneInfo, now: datetime, field: str = "time_zone") -> None:
     """Raise `DomainError(NOT_ALIGNED)` if ``zone``'s UTC offset is not a whole number of slots over the next year.
 
     Local times on the 15-minute grid then map to UTC times on it, and slots stay aligned in UTC (offsets such
@@ -128,3 +123,32 @@ def check_zone_fits_grid(zone: ZoneInfo, now: datetime, field: str = "timeZone")
                 "cannot be mapped onto the slot grid.",
                 field,
             )
+
+
+@dataclass(frozen=True)
+class LocalRange:
+    """A working range ``[start, end)`` in local wall-clock time (naive times)."""
+
+    start: time
+    end: time
+
+
+def local_range_to_utc(
+    day: date, local: LocalRange, zone: ZoneInfo, field: str = "ranges"
+) -> tuple[datetime, datetime]:
+    """``[start, end)`` in UTC of the local range on ``day`` (see `local_to_utc` for gaps and overlaps).
+
+    Raises `DomainError(NOT_ALIGNED)` on ``field`` if an end does not land on the UTC slot grid (a zone whose
+    offset is not a multiple of 15 minutes).
+    """
+    start = local_to_utc(day, local.start, zone)
+    end = local_to_utc(day, local.end, zone, end=True)
+    for instant in (start, end):
+        if not is_on_grid(instant):
+            raise DomainError(
+                ErrorCode.NOT_ALIGNED,
+                f"{day:%Y-%m-%d} {local.start:%H:%M}-{local.end:%H:%M} in {zone.key} is not on the UTC slot grid: "
+                "the zone's offset is not a multiple of the slot length.",
+                field,
+            )
+    return start, end

@@ -8,16 +8,16 @@ their slots (including available ones), nothing about clients or reservations.
 Reads are scoped, never refused: `scope` filters a queryset down to what the viewer may see, and it is
 applied by every path that returns rows (root lists, ``node``, nested connections, DataLoaders), so a row is
 either visible the same way everywhere or nowhere. Writes check the caller with `require_*`, which raise
-top-level GraphQL errors with code UNAUTHENTICATED or FORBIDDEN.
+top-level GraphQL errors with code UNAUTHENTICATED or FORBIDDEN (`api.core.errors`).
 """
 
 from typing import Any, TypeVar
 
 from django.db.models import Exists, Model, OuterRef, QuerySet
 from graphene import ResolveInfo
-from graphql import GraphQLError
 
 from api.core.context import context_of
+from api.core.errors import forbidden, unauthenticated
 from reservation.actors import Actor
 from reservation.models import Appointment, Client, Provider, Reservation
 
@@ -33,20 +33,10 @@ def get_viewer(info: ResolveInfo) -> Viewer:
     return context_of(info).viewer
 
 
-def _unauthenticated() -> GraphQLError:
-    message = "Sign in: send 'Authorization: Bearer <access token>' (see tokenCreate)."
-    return GraphQLError(message, extensions={"code": "UNAUTHENTICATED"})
-
-
-def forbidden(message: str) -> GraphQLError:
-    """A top-level error for a caller who is signed in but may not do this (code FORBIDDEN)."""
-    return GraphQLError(message, extensions={"code": "FORBIDDEN"})
-
-
 def require_authenticated(viewer: Viewer) -> None:
     """Raise UNAUTHENTICATED unless the caller presented a valid token."""
     if not viewer.is_authenticated:
-        raise _unauthenticated()
+        raise unauthenticated()
 
 
 def require_staff(viewer: Viewer) -> None:

@@ -10,17 +10,12 @@ from typing import Any
 import graphene
 from django.core.exceptions import ValidationError
 from django.utils.module_loading import import_string
-from graphene_django import DjangoConnectionField
 from graphene_django.filter import DjangoFilterConnectionField
 from graphene_django.filter.fields import convert_enum
 from graphene_django.settings import graphene_settings
-from graphql import GraphQLError
 from graphql_relay import cursor_to_offset
 
-
-def bad_input(message: str) -> GraphQLError:
-    """A GraphQL error for invalid arguments (``extensions.code`` BAD_USER_INPUT)."""
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+from api.core.errors import bad_user_input
 
 
 def check_page_arguments(field_name: str, **args: Any) -> None:
@@ -29,21 +24,11 @@ def check_page_arguments(field_name: str, **args: Any) -> None:
     for size in ("first", "last"):
         value = args.get(size)
         if value is not None and not 0 <= value <= max_limit:
-            raise bad_input(f"`{size}` on `{field_name}` must be between 0 and {max_limit}.")
+            raise bad_user_input(f"`{size}` on `{field_name}` must be between 0 and {max_limit}.")
     for cursor in ("after", "before"):
         value = args.get(cursor)
         if value is not None and (cursor_to_offset(value) is None or cursor_to_offset(value) < 0):  # type: ignore[operator]
-            raise bad_input(f"Invalid `{cursor}` cursor on `{field_name}`.")
-
-
-class ConnectionField(DjangoConnectionField):
-    """graphene-django's connection field with `check_page_arguments` applied first."""
-
-    @classmethod
-    def connection_resolver(cls, *args: Any, **kwargs: Any) -> Any:
-        info = args[-1]
-        check_page_arguments(info.field_name, **kwargs)
-        return super().connection_resolver(*args, **kwargs)
+            raise bad_user_input(f"Invalid `{cursor}` cursor on `{field_name}`.")
 
 
 class FilterConnectionField(DjangoFilterConnectionField):

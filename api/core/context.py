@@ -33,7 +33,6 @@ class RequestContext:
     request: HttpRequest
     now: datetime = field(default_factory=timezone.now)
     loaders: Loaders = field(default_factory=Loaders)
-    schedules_published: bool = False
 
     @cached_property
     def viewer(self) -> Actor:

@@ -1,14 +1,19 @@
-"""How failures reach GraphQL clients.
+"""How failures reach GraphQL clients: every error helper of the API is here.
 
-Expected failures (a rule said no) are `MutationError` entries in a mutation payload's ``errors`` list, each
-with an `ErrorCode`, the input ``field`` at fault and a ``message``; the payload's object is then null.
-Anything else is a top-level GraphQL error with ``extensions.code``; unexpected exceptions are logged with an
-id and reach the client only as that id (see `format_error`).
+- Expected failures of a mutation (a rule said no) are `MutationError` entries in its payload's ``errors``
+  list, each with an `ErrorCode`, the input ``field`` at fault and a ``message``; the payload's object is then
+  null. They come from a `DomainError` (``field`` is the domain's name, mapped to the input's by
+  `MutationError.from_domain`) or an `InputError` (the API's own refusal of an input, named as the API names it).
+- Anything else is a top-level GraphQL error with ``extensions.code``: `bad_user_input`, `unauthenticated` and
+  `forbidden` make them; a `DomainError` or a Django ``ValidationError`` raised while resolving a query field
+  is BAD_USER_INPUT; unexpected exceptions are logged with an id and reach the client only as that id (see
+  `format_error`).
 """
 
 import json
 import logging
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import graphene
@@ -24,6 +29,35 @@ logger = logging.getLogger("api")
 ErrorCodeEnum = graphene.Enum.from_enum(ErrorCode, description="Why a mutation was refused.")
 
 
+class InputError(DomainError):
+    """The API refuses an input itself, before any domain rule runs (a global ID of the wrong type, a value a
+    caller must give): ``field`` is the input field's name as the API spells it (camelCase)."""
+
+
+def bad_user_input(message: str) -> GraphQLError:
+    """A top-level error for invalid query arguments (``extensions.code`` BAD_USER_INPUT)."""
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+def unauthenticated() -> GraphQLError:
+    """A top-level error for an operation that needs a signed-in caller (code UNAUTHENTICATED)."""
+    message = "Sign in: send 'Authorization: Bearer <access token>' (see tokenCreate)."
+    return GraphQLError(message, extensions={"code": "UNAUTHENTICATED"})
+
+
+def forbidden(message: str) -> GraphQLError:
+    """A top-level error for a caller who is signed in but may not do this (code FORBIDDEN)."""
+    return GraphQLError(message, extensions={"code": "FORBIDDEN"})
+
+
+def input_field(error: DomainError, names: Mapping[str, str] | None = None) -> str | None:
+    """The input field an error names: an `InputError`'s as it is; a `DomainError`'s domain name mapped through
+    ``names`` (a mutation's ``Meta.error_fields``) or else camel-cased (``appointment_id`` is ``appointmentId``)."""
+    if error.field is None or isinstance(error, InputError):
+        return error.field
+    return (names or {}).get(error.field) or to_camel_case(error.field)
+
+
 class MutationError(graphene.ObjectType):
     """An expected failure of a mutation: a scheduling rule or an input check said no. Nothing was written."""
 
@@ -32,9 +66,9 @@ class MutationError(graphene.ObjectType):
     message = graphene.String(required=True, description="Human-readable explanation, in English.")
 
     @classmethod
-    def from_domain(cls, error: DomainError) -> "MutationError":
-        """Translate a domain error."""
-        return cls(code=error.code, field=error.field, message=error.message)
+    def from_domain(cls, error: DomainError, names: Mapping[str, str] | None = None) -> "MutationError":
+        """Translate a domain (or input) error, its field named as the mutation's input names it (`input_field`)."""
+        return cls(code=error.code, field=input_field(error, names), message=error.message)
 
 
 def format_error(error: Exception) -> dict[str, Any]:
@@ -42,9 +76,9 @@ def format_error(error: Exception) -> dict[str, Any]:
 
     Requests the view refuses before GraphQL runs (no query, malformed JSON, a mutation over GET) get
     BAD_REQUEST with their reason; GraphQL's own errors (syntax, validation, variable coercion) keep their
-    message and get GRAPHQL_PARSE_FAILED or GRAPHQL_VALIDATION_FAILED; invalid filter, pagination or
-    global ID input gets BAD_USER_INPUT; every other exception is logged with a fresh id and reported as
-    INTERNAL_SERVER_ERROR with that id, never with the exception's text.
+    message and get GRAPHQL_PARSE_FAILED or GRAPHQL_VALIDATION_FAILED; invalid filter, pagination, time zone
+    or global ID input (a Django ValidationError or a DomainError) gets BAD_USER_INPUT; every other exception
+    is logged with a fresh id and reported as INTERNAL_SERVER_ERROR with that id, never with its text.
     """
     if isinstance(error, HttpError):
         # The view refused the HTTP request itself (no query, bad JSON, mutation over GET): say why.
@@ -58,21 +92,23 @@ def format_error(error: Exception) -> dict[str, Any]:
                 syntax = error.message.startswith("Syntax Error")
                 extensions["code"] = "GRAPHQL_PARSE_FAILED" if syntax else "GRAPHQL_VALIDATION_FAILED"
             return formatted
-        if isinstance(original, DjangoValidationError):
+        if isinstance(original, DjangoValidationError | DomainError):
             formatted = dict(error.formatted)
-            formatted["message"] = "; ".join(_validation_messages(original))
+            formatted["message"] = "; ".join(_input_messages(original))
             formatted["extensions"] = {"code": "BAD_USER_INPUT"}
             return formatted
         return _internal(error, original, dict(error.formatted))
     return _internal(error, error, {})
 
 
-def _validation_messages(error: DjangoValidationError) -> list[str]:
-    """Readable messages of a Django validation error.
+def _input_messages(error: DjangoValidationError | DomainError) -> list[str]:
+    """Readable messages of an invalid query argument: ``"argumentName: message"`` where it names one.
 
-    graphene-django reports an invalid FilterSet as one message holding the form's errors as JSON; those
-    become ``"argumentName: message"`` entries.
+    A FilterSet's errors arrive as one message holding the form's errors as JSON (`api.core.connections`).
     """
+    if isinstance(error, DomainError):
+        argument = input_field(error)
+        return [f"{argument}: {error.message}" if argument else error.message]
     messages = []
     for message in error.messages:
         try:

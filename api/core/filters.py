@@ -15,9 +15,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from graphene_django.filter.filters import TypedFilter
 from graphene_django.forms import GlobalIDFormField
-from graphql import GraphQLError
-from graphql_relay import from_global_id
 
+from api.core.errors import bad_user_input
+from api.core.ids import InvalidGlobalId, decode_global_id
 from api.core.sorting import APPOINTMENT_ORDER, CLIENT_ORDER, PROVIDER_ORDER, RESERVATION_ORDER, Sorting
 from api.core.timezones import LocalDateFilter, TimeZoneFilter
 from reservation.models import Appointment, Client, Provider, Reservation, ReservationQuerySet, ReservationState
@@ -49,10 +49,10 @@ class NodeIdField(GlobalIDFormField):
     def clean(self, value: Any) -> int | None:
         if value in (None, ""):
             return None
-        type_name, raw_id = from_global_id(str(value))
-        if type_name != self.node_type or not raw_id.isdigit():
-            raise ValidationError(f"Not a {self.node_type} ID.", code="invalid")
-        return int(raw_id)
+        try:
+            return decode_global_id(value, self.node_type)
+        except InvalidGlobalId as error:
+            raise ValidationError(error.message, code="invalid") from error
 
 
 class NodeIdFilter(django_filters.Filter):
@@ -117,9 +117,7 @@ class ClientFilter(django_filters.FilterSet):
 def require_aware(value: datetime | None, argument: str) -> datetime | None:
     """Return ``value``; raise GraphQLError (BAD_USER_INPUT) if it has no UTC offset."""
     if value is not None and timezone.is_naive(value):
-        raise GraphQLError(
-            f"`{argument}` needs a UTC offset, e.g. 2030-01-07T09:00:00+00:00.", extensions={"code": "BAD_USER_INPUT"}
-        )
+        raise bad_user_input(f"`{argument}` needs a UTC offset, e.g. 2030-01-07T09:00:00+00:00.")
     return value
 
 
@@ -129,7 +127,7 @@ def require_state(value: str | None, argument: str) -> ReservationState | None:
         return None
     if value not in ReservationState.__members__:
         names = ", ".join(ReservationState.__members__)
-        raise GraphQLError(f"`{argument}` must be one of {names}.", extensions={"code": "BAD_USER_INPUT"})
+        raise bad_user_input(f"`{argument}` must be one of {names}.")
     return ReservationState[value]
 
 

@@ -1,7 +1,8 @@
 """Idempotency keys for mutations: a retried request with the same key returns the first result, changing nothing.
 
-Every `DomainMutation` takes an optional ``idempotencyKey`` in its input (`api.core.mutation` adds it), except
-the token mutations (`WITHOUT_KEY`). `run_once` runs a mutation sent with a key:
+Every `DomainMutation` whose ``Meta`` says ``idempotent = True`` takes an optional ``idempotencyKey`` in its input
+(`api.core.mutation` adds it); the token mutations and those whose payload cannot be stored say False. `run_once`
+runs a mutation sent with a key:
 
 - **Whose key.** Keys are per caller: ``user:<id>`` for a signed-in caller, ``anonymous:<address>`` otherwise
   (a sign-up). Another caller's identical key is another key.
@@ -9,8 +10,8 @@ the token mutations (`WITHOUT_KEY`). `run_once` runs a mutation sent with a key:
   the canonical JSON of its input without ``idempotencyKey`` and ``clientMutationId``. A keyed hash, not a
   plain SHA-256, because inputs may hold passwords (``clientCreate``): a plain hash of a known name and
   username would let anyone reading the table test password guesses offline.
-- **First request:** the key is claimed, the mutation runs and its result is stored, all in one transaction
-  (`reservation.services.idempotency`). The result is the payload's objects (model and primary key; a
+- **First request:** the key is claimed, the mutation runs and its result is stored, all in the mutation's one
+  transaction (`reservation.services.idempotency`). The result is the payload's objects (model and primary key; a
   queryset as its rows' keys) and its errors (code, field, message). A domain error is stored too, so a
   retry gets the same error, except RATE_LIMITED and LOCKED_OUT, which only say "not now".
 - **Retry, same input:** the stored result, its objects re-read from the database as they are now; the
@@ -28,7 +29,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import graphene
 from django.apps import apps
@@ -37,23 +38,16 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from api.auth.permissions import get_viewer
 from api.auth.ratelimits import client_address
 from api.core.context import context_of
-from api.core.errors import MutationError
+from api.core.errors import InputError, MutationError
 from reservation.errors import DomainError, ErrorCode
 from reservation.services import idempotency
 
-if TYPE_CHECKING:
-    from api.core.mutation import DomainMutation
-
+# A mutation's payload class (a `api.core.mutation.DomainMutation` subclass): its fields are stored and replayed.
+PayloadClass = type[graphene.ObjectType]
 # The input field, as the Python (snake_case) name graphene passes it under.
 KEY_FIELD = "idempotency_key"
-# Mutations without a key, by class name. Logins and token rotation must never be answered from storage: a
-# replayed tokenCreate or tokenRefresh would hand out a stored token pair again (to whoever holds the key, and
-# after the tokens may have been revoked), and the stored record would hold a password's or a refresh token's
-# hash. tokenRevoke is idempotent by nature. A new mutation opts out with ``class Meta: idempotent = False``.
-WITHOUT_KEY = frozenset({"TokenCreate", "TokenRefresh", "TokenRevoke"})
 # Payload errors that say "not now" rather than "no": not stored, so a retry with the same key runs again.
 NOT_STORED = frozenset({ErrorCode.RATE_LIMITED, ErrorCode.LOCKED_OUT})
 # Payload fields that are no part of the stored result.
@@ -74,17 +68,12 @@ def key_field() -> graphene.String:
     )
 
 
-def takes_key(mutation_name: str, idempotent: bool | None) -> bool:
-    """Whether the mutation class ``mutation_name`` takes a key (``idempotent``: its ``Meta`` option, if set)."""
-    return mutation_name not in WITHOUT_KEY if idempotent is None else idempotent
-
-
 def scope_of(info: graphene.ResolveInfo) -> str:
     """Whose key it is: ``user:<id>``, or ``anonymous:<address>`` for a caller without a token."""
-    viewer = get_viewer(info)
-    if viewer.user_id is not None:
-        return f"user:{viewer.user_id}"
-    return f"anonymous:{client_address(context_of(info).request) or 'unknown'}"[:64]
+    context = context_of(info)
+    if context.viewer.user_id is not None:
+        return f"user:{context.viewer.user_id}"
+    return f"anonymous:{client_address(context.request) or 'unknown'}"[:64]
 
 
 def _canonical(value: Any) -> Any:
@@ -166,7 +155,7 @@ def _load(stored: Any) -> Any:
     return stored["value"]
 
 
-def dump_payload(mutation: "type[DomainMutation]", payload: "DomainMutation") -> dict[str, Any]:
+def dump_payload(mutation: PayloadClass, payload: Any) -> dict[str, Any]:
     """What is stored of a mutation's result: its payload fields' values, and its errors."""
     fields = {name: _dump(getattr(payload, name, None)) for name in mutation._meta.fields if name not in _PAYLOAD_FRAME}
     errors = [
@@ -176,7 +165,7 @@ def dump_payload(mutation: "type[DomainMutation]", payload: "DomainMutation") ->
     return {"fields": fields, "errors": errors}
 
 
-def load_payload(mutation: "type[DomainMutation]", stored: dict[str, Any]) -> "DomainMutation":
+def load_payload(mutation: PayloadClass, stored: dict[str, Any]) -> Any:
     """The payload of a stored result."""
     errors = [
         MutationError(code=ErrorCode[error["code"]], field=error["field"], message=error["message"])
@@ -188,56 +177,41 @@ def load_payload(mutation: "type[DomainMutation]", stored: dict[str, Any]) -> "D
 # --- running a mutation once ----------------------------------------------------------------------------------
 
 
-class _NotStored(Exception):
-    """A payload error that must not be stored: raised to roll the key's claim back."""
-
-    def __init__(self, error: DomainError) -> None:
-        super().__init__(error.message)
-        self.error = error
-
-
-def _refusal(mutation: "type[DomainMutation]", code: ErrorCode, message: str) -> "DomainMutation":
-    return mutation(errors=[MutationError(code=code, field="idempotencyKey", message=message)])
+def _refusal(mutation: PayloadClass, code: ErrorCode, message: str) -> Any:
+    return mutation.refused(InputError(code, message, "idempotencyKey"))
 
 
 def run_once(
-    mutation: "type[DomainMutation]",
-    info: graphene.ResolveInfo,
-    key: str,
-    data: dict[str, Any],
-    perform: Callable[[], "DomainMutation"],
-) -> "DomainMutation":
+    mutation: PayloadClass, info: graphene.ResolveInfo, key: str, data: dict[str, Any], perform: Callable[[], Any]
+) -> Any:
     """Run ``perform`` (the mutation with input ``data``) under idempotency key ``key``, or replay its result.
 
-    ``perform`` returns the payload or raises `DomainError`; any other exception (a top-level error) rolls the
-    key's claim back along with the mutation's writes, and propagates.
+    Runs inside the mutation's transaction. ``perform`` returns the payload or raises `DomainError`; any other
+    exception (a top-level error) rolls the key's claim back along with the mutation's writes, and propagates.
     """
     problem = key_problem(key)
     if problem is not None:
         return _refusal(mutation, ErrorCode.INVALID, problem)
     operation = info.field_name
-    try:
-        with transaction.atomic():
-            claim = idempotency.claim(
-                scope=scope_of(info), key=key, operation=operation, request_hash=request_hash(operation, data)
+    claim = idempotency.claim(
+        scope=scope_of(info), key=key, operation=operation, request_hash=request_hash(operation, data)
+    )
+    if not claim.new:
+        if not _same_request(claim.record.request_hash, operation, data):
+            return _refusal(
+                mutation,
+                ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                "This idempotency key was used for another request: send a new key with a new request.",
             )
-            if not claim.new:
-                if not _same_request(claim.record.request_hash, operation, data):
-                    return _refusal(
-                        mutation,
-                        ErrorCode.IDEMPOTENCY_KEY_REUSED,
-                        "This idempotency key was used for another request: send a new key with a new request.",
-                    )
-                return load_payload(mutation, claim.record.response)
-            try:
-                # A savepoint: a domain error undoes whatever the mutation wrote, and only that.
-                with transaction.atomic():
-                    payload = perform()
-            except DomainError as error:
-                if error.code in NOT_STORED:
-                    raise _NotStored(error) from error
-                payload = mutation(errors=[MutationError.from_domain(error)])
-            idempotency.complete(claim.record, dump_payload(mutation, payload))
-            return payload
-    except _NotStored as not_stored:
-        return mutation(errors=[MutationError.from_domain(not_stored.error)])
+        return load_payload(mutation, claim.record.response)
+    try:
+        # A savepoint: a domain error undoes whatever the mutation wrote, and only that (the claim stays).
+        with transaction.atomic():
+            payload = perform()
+    except DomainError as error:
+        if error.code in NOT_STORED:
+            transaction.set_rollback(True)  # the claim goes too: a retry with the key runs again
+            return mutation.refused(error)
+        payload = mutation.refused(error)
+    idempotency.complete(claim.record, dump_payload(mutation, payload))
+    return payload

@@ -1,20 +1,44 @@
-"""Relay global IDs in mutation inputs: decoding with a typed error instead of an exception."""
+"""Relay global IDs: the one decoder of every ID the API is sent, with one way to fail.
 
-import graphene
+A global ID is the base64 of ``"TypeName:primaryKey"`` (graphql-relay's ``to_global_id``). `decode_global_id`
+and `parse_global_id` raise `InvalidGlobalId` (an `InputError`, code INVALID, naming the input field) for
+anything else, and the place the ID came from decides how the client hears it: in a mutation's input, a
+payload error on that field (`api.core.mutation`); in a query argument, a BAD_USER_INPUT error
+(`api.core.errors.format_error`); in a filter, the same, through the filter's form (`api.core.filters`).
+"""
+
 from graphql_relay import from_global_id
 
-from reservation.errors import DomainError, ErrorCode
+from api.core.errors import InputError
+from reservation.errors import ErrorCode
 
 
-def decode_global_id(global_id: str, node_type: type[graphene.ObjectType], field: str) -> int:
-    """The primary key inside ``global_id``, which must be a global ID of ``node_type``.
+class InvalidGlobalId(InputError):
+    """Not a global ID (of the expected type)."""
 
-    Raises `DomainError(INVALID)` naming ``field`` if the value is not a global ID of that type.
-    """
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(ErrorCode.INVALID, message, field)
+
+
+def parse_global_id(global_id: object, field: str | None = None) -> tuple[str, int]:
+    """The type name and primary key inside ``global_id``; `InvalidGlobalId` unless it is a global ID whose
+    key is a whole number."""
     try:
-        type_name, raw_id = from_global_id(global_id)
+        type_name, raw_id = from_global_id(str(global_id))
     except (TypeError, ValueError):
         type_name, raw_id = "", ""
-    if type_name != node_type._meta.name or not raw_id.isdigit():
-        raise DomainError(ErrorCode.INVALID, f"Not a {node_type._meta.name} ID.", field)
-    return int(raw_id)
+    if not type_name or not raw_id.isdigit():
+        raise InvalidGlobalId(f"Not a valid global ID: {str(global_id)[:64]!r}.", field)
+    return type_name, int(raw_id)
+
+
+def decode_global_id(global_id: object, type_name: str, field: str | None = None) -> int:
+    """The primary key inside ``global_id``, which must be a global ID of the GraphQL type ``type_name``
+    (e.g. "ProviderType"); `InvalidGlobalId` naming ``field`` otherwise."""
+    try:
+        found, pk = parse_global_id(global_id, field)
+    except InvalidGlobalId:
+        found, pk = "", 0
+    if found != type_name:
+        raise InvalidGlobalId(f"Not a {type_name} ID.", field)
+    return pk

@@ -4,15 +4,15 @@ from typing import Any
 
 from graphene import ResolveInfo, relay
 
-from api.core.connections import bad_input
+from api.core.ids import InvalidGlobalId, parse_global_id
 
 
 class Node(relay.Node):
     """An object with a global ID (base64 of ``"TypeName:primaryKey"``).
 
     graphene's own Node raises a bare exception for an ID it cannot parse or whose type is not a node, which
-    would be reported as an internal error; here it is BAD_USER_INPUT. A well-formed ID of a deleted or
-    never-existing object gives null, as relay expects.
+    would be reported as an internal error; here it is `InvalidGlobalId`, reported as BAD_USER_INPUT. A
+    well-formed ID of a deleted or never-existing object gives null, as relay expects.
     """
 
     class Meta:
@@ -20,14 +20,10 @@ class Node(relay.Node):
 
     @classmethod
     def get_node_from_global_id(cls, info: ResolveInfo, global_id: str, only_type: Any = None) -> Any:
-        try:
-            type_name, raw_id = cls.resolve_global_id(info, global_id)
-        except Exception as error:
-            raise bad_input(f"Not a valid global ID: {global_id!r}.") from error
-        schema_type = info.schema.get_type(type_name)
-        graphene_type = getattr(schema_type, "graphene_type", None)
-        if graphene_type is None or cls not in getattr(graphene_type._meta, "interfaces", ()) or not raw_id.isdigit():
-            raise bad_input(f"Not a valid global ID: {global_id!r}.")
+        type_name, pk = parse_global_id(global_id, "id")
+        graphene_type = getattr(info.schema.get_type(type_name), "graphene_type", None)
+        if graphene_type is None or cls not in getattr(graphene_type._meta, "interfaces", ()):
+            raise InvalidGlobalId(f"Not a valid global ID: {global_id[:64]!r}.", "id")
         if only_type and graphene_type is not only_type:
-            raise bad_input(f"Expected a {only_type._meta.name} ID.")
-        return graphene_type.get_node(info, raw_id)
+            raise InvalidGlobalId(f"Expected a {only_type._meta.name} ID.", "id")
+        return graphene_type.get_node(info, pk)

@@ -11,19 +11,19 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 
-from api.core.connections import bad_input
-from reservation.timezones import get_zone, is_time_zone, local_day, to_zone
+from reservation.errors import DomainError
+from reservation.timezones import get_zone, local_day, to_zone
 
 M = TypeVar("M", bound=Model)
 
 
-def zone_argument(name: str | None, argument: str = "timeZone") -> ZoneInfo | None:
-    """The zone named by a ``timeZone`` argument (None if not given); BAD_USER_INPUT unless it is an IANA name."""
-    if name is None:
-        return None
-    if not is_time_zone(name):
-        raise bad_input(f"`{argument}`: unknown time zone {name[:64]!r}; give an IANA name such as Europe/Paris.")
-    return get_zone(name)
+def zone_argument(name: str | None) -> ZoneInfo | None:
+    """The zone named by a ``timeZone`` argument (None if not given).
+
+    An unknown name raises the domain's `DomainError(UNKNOWN_TIME_ZONE)` (`reservation.timezones.get_zone`),
+    which a query reports as BAD_USER_INPUT (`api.core.errors.format_error`).
+    """
+    return None if name is None else get_zone(name)
 
 
 def in_zone(instant: datetime, name: str | None) -> datetime:
@@ -41,14 +41,16 @@ def time_zone_argument(what: str = "the time") -> graphene.String:
 
 
 class TimeZoneFormField(forms.CharField):
-    """A form field for an IANA time zone name; anything else is invalid (BAD_USER_INPUT in filters)."""
+    """A form field for an IANA time zone name; anything else is invalid (BAD_USER_INPUT in filters), with the
+    domain's own refusal (`reservation.timezones.get_zone`)."""
 
     def clean(self, value: Any) -> str | None:
         name: str | None = super().clean(value) or None
-        if name is not None and not is_time_zone(name):
-            raise ValidationError(
-                f"Unknown time zone {name[:64]!r}; give an IANA name such as Europe/Paris.", code="invalid"
-            )
+        if name is not None:
+            try:
+                get_zone(name)
+            except DomainError as error:
+                raise ValidationError(error.message, code="invalid") from error
         return name
 
 

@@ -3,7 +3,7 @@
 The secret token in the URL is the only credential: calendar apps cannot send a bearer token, so the view
 reads no ``Authorization`` header and no session, and sets no cookie. An unknown, rotated, malformed or
 deactivated user's token gets the same bare 404, which tells nothing about whether it ever existed. The
-calendar itself is built by `reservation.services.calendar`.
+calendar itself is built by `reservation.feeds`.
 
 Responses carry ``Cache-Control: private, max-age=300`` (no shared cache may keep them; the app may reuse
 one for 5 minutes) and an ``ETag``: the calendar is the same from one request to the next until the
@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_safe
 
+from reservation.feeds import feed_calendar
 from reservation.models import CalendarFeed
-from reservation.services.calendar import feed_by_token, feed_calendar
+from reservation.selectors import calendar_feed_by_token
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 CACHE_CONTROL = "private, max-age=300"
@@ -40,7 +41,7 @@ def _not_found() -> HttpResponse:
 @require_safe
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponseBase:
     """The iCalendar feed whose secret is ``token`` (GET or HEAD)."""
-    feed = feed_by_token(token)
+    feed = calendar_feed_by_token(token)
     if feed is None:
         return _not_found()
     domain, _ = split_domain_port(request.get_host())

@@ -7,10 +7,9 @@ from django.db.models import QuerySet
 
 from api.auth.permissions import get_viewer, require_provider
 from api.core.ids import decode_global_id
-from api.core.loaders.pages import PageRequest
+from api.core.loaders.pages import PageRequest, connection_type_of
 from api.core.mutation import DomainMutation
 from api.query.appointment import AppointmentType
-from api.query.provider import ProviderType
 from reservation.models import Appointment
 from reservation.services.availability import appointment_bulk_create
 
@@ -23,7 +22,7 @@ def resolve_range_appointments(
     if appointments is None:
         return None
     page = PageRequest.from_args(first, after, "appointments")
-    return page.connection_of_queryset(appointments, AppointmentType._meta.connection)
+    return page.connection_of_queryset(appointments, connection_type_of(info))
 
 
 def range_appointments_field() -> graphene.Field:
@@ -53,9 +52,12 @@ class AppointmentBulkCreate(DomainMutation):
 
     appointments = range_appointments_field()
 
+    class Meta:
+        idempotent = True
+
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "AppointmentBulkCreate":
-        provider_id = decode_global_id(data["provider_id"], ProviderType, "providerId")
+        provider_id = decode_global_id(data["provider_id"], "ProviderType", "providerId")
         require_provider(get_viewer(info), provider_id)
         appointments = appointment_bulk_create(
             provider_id=provider_id,

@@ -4,12 +4,13 @@ from typing import Any
 
 import graphene
 
-from api.auth.permissions import forbidden, get_viewer
+from api.auth.permissions import get_viewer
 from api.auth.ratelimits import limit_signup
 from api.core.context import context_of
+from api.core.errors import InputError, forbidden
 from api.core.mutation import DomainMutation
 from api.query.client import ClientType
-from reservation.errors import DomainError, ErrorCode
+from reservation.errors import ErrorCode
 from reservation.services.people import client_create
 
 
@@ -29,6 +30,9 @@ class ClientCreate(DomainMutation):
 
     client = graphene.Field(ClientType, description="The new client; null on error.")
 
+    class Meta:
+        idempotent = True
+
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "ClientCreate":
         viewer = get_viewer(info)
@@ -36,9 +40,9 @@ class ClientCreate(DomainMutation):
             raise forbidden("Signed-in users already have an account; only staff register clients for others.")
         if not viewer.is_staff:
             limit_signup(context_of(info).request)
-            for field, name in (("username", "username"), ("password", "password")):
-                if not data.get(field):
-                    raise DomainError(ErrorCode.INVALID, "Required to sign up.", name)
+            for name in ("username", "password"):
+                if not data.get(name):
+                    raise InputError(ErrorCode.INVALID, "Required to sign up.", name)
         client = client_create(
             first_name=data["first_name"],
             last_name=data["last_name"],

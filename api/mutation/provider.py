@@ -3,14 +3,11 @@
 from typing import Any
 
 import graphene
-from django.db import transaction
 
 from api.auth.permissions import get_viewer, require_staff
 from api.core.mutation import DomainMutation
 from api.query.provider import ProviderType
 from reservation.services.people import provider_create
-from reservation.services.schedules import provider_time_zone_set
-from reservation.timezones import get_zone
 
 
 class ProviderCreate(DomainMutation):
@@ -31,21 +28,19 @@ class ProviderCreate(DomainMutation):
 
     provider = graphene.Field(ProviderType, description="The new provider; null on error.")
 
+    class Meta:
+        idempotent = True
+
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "ProviderCreate":
         require_staff(get_viewer(info))
-        time_zone = data.get("time_zone")
-        if time_zone is not None:
-            get_zone(time_zone)  # refuse an unknown zone before anything is written
-        with transaction.atomic():
-            provider = provider_create(
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                username=data.get("username"),
-                password=data.get("password"),
-            )
-            if time_zone is not None:
-                provider, _ = provider_time_zone_set(provider_id=provider.pk, time_zone=time_zone)
+        provider = provider_create(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            username=data.get("username"),
+            password=data.get("password"),
+            time_zone=data.get("time_zone"),
+        )
         return cls(provider=provider, errors=[])
 
 

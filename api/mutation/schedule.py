@@ -13,7 +13,6 @@ from api.auth.permissions import get_viewer, require_provider
 from api.core.ids import decode_global_id
 from api.core.mutation import DomainMutation
 from api.mutation.appointment import range_appointments_field
-from api.query.appointment import AppointmentType
 from api.query.provider import ProviderType
 from api.query.schedule import (
     DateOverrideType,
@@ -23,21 +22,16 @@ from api.query.schedule import (
     WeeklyScheduleRangeType,
 )
 from reservation.models import Provider
-from reservation.services.schedules import (
-    LocalRange,
-    WeeklyRange,
-    availability_add_local,
-    availability_withdraw,
-    date_override_delete,
-    date_override_set,
-    provider_time_zone_set,
-    weekly_schedule_set,
-)
+from reservation.services.availability import availability_add_local
+from reservation.services.schedules import WeeklyRange, date_override_delete, date_override_set, weekly_schedule_set
+from reservation.services.time_zones import provider_time_zone_set
+from reservation.services.withdrawal import availability_withdraw
+from reservation.timezones import LocalRange
 
 
 def _provider_id(info: graphene.ResolveInfo, data: dict[str, Any]) -> int:
     """The input's provider, which the caller must be (or be staff): FORBIDDEN otherwise."""
-    provider_id = decode_global_id(data["provider_id"], ProviderType, "providerId")
+    provider_id = decode_global_id(data["provider_id"], "ProviderType", "providerId")
     require_provider(get_viewer(info), provider_id)
     return provider_id
 
@@ -93,6 +87,10 @@ class AvailabilityAddLocal(DomainMutation):
         time_zone = graphene.String(description="An IANA time zone; default: the provider's.")
 
     appointments = range_appointments_field()
+
+    class Meta:
+        idempotent = True
+        error_fields = {"day": "date", "start": "startTime", "end": "endTime"}
 
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "AvailabilityAddLocal":
@@ -157,6 +155,7 @@ class DateOverrideSet(DomainMutation):
         # Sets the state it is given: repeating it is harmless, so it takes no idempotencyKey (its SlotChanges
         # payload is not one api.core.idempotency can store).
         idempotent = False
+        error_fields = {"day": "date"}
 
     class Input:
         provider_id = graphene.ID(required=True, description="The provider's global ID.")
@@ -188,6 +187,7 @@ class DateOverrideDelete(DomainMutation):
         # Sets the state it is given: repeating it is harmless, so it takes no idempotencyKey (its SlotChanges
         # payload is not one api.core.idempotency can store).
         idempotent = False
+        error_fields = {"day": "date"}
 
     class Input:
         provider_id = graphene.ID(required=True, description="The provider's global ID.")
@@ -238,7 +238,7 @@ class AvailabilityWithdraw(DomainMutation):
             end_time=data.get("end_time"),
             appointment_ids=None
             if ids is None
-            else [decode_global_id(value, AppointmentType, "appointmentIds") for value in ids],
+            else [decode_global_id(value, "AppointmentType", "appointmentIds") for value in ids],
         )
         return cls(changes=changes, errors=[])
 

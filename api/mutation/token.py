@@ -10,8 +10,18 @@ from api.auth import tokens
 from api.auth.permissions import get_viewer, require_authenticated
 from api.auth.ratelimits import limit_login
 from api.core.context import context_of, signed_in_user
+from api.core.errors import InputError
 from api.core.mutation import DomainMutation
-from reservation.errors import DomainError, ErrorCode
+from reservation.errors import ErrorCode
+
+# Why no token mutation takes an idempotency key (their Meta): a login or a token rotation must never be answered
+# from storage. A replayed tokenCreate or tokenRefresh would hand out a stored token pair again (to whoever holds
+# the key, and after the tokens may have been revoked), and the stored record would hold a password's or a refresh
+# token's hash. tokenRevoke is idempotent by nature.
+#
+# Their refusals are returned, not raised, where the refusal itself writes what must stay: django-axes' record of a
+# failed login, the revocation of a session whose used refresh token came back. A raised refusal would undo them
+# with the mutation's transaction.
 
 
 class TokenPayloadMixin:
@@ -45,6 +55,9 @@ class TokenCreate(TokenPayloadMixin, DomainMutation):
         username = graphene.String(required=True)
         password = graphene.String(required=True)
 
+    class Meta:
+        idempotent = False
+
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "TokenCreate":
         request = context_of(info).request
@@ -54,8 +67,8 @@ class TokenCreate(TokenPayloadMixin, DomainMutation):
             if getattr(request, "axes_locked_out", False):
                 # Answer in the payload; without this, AxesMiddleware would replace the response with its page.
                 request.axes_locked_out = False  # type: ignore[attr-defined]  # django-axes' flag
-                raise DomainError(ErrorCode.LOCKED_OUT, "Too many failed logins: try again in 15 minutes.")
-            raise DomainError(ErrorCode.INVALID_CREDENTIALS, "Wrong username or password.")
+                return cls.refused(InputError(ErrorCode.LOCKED_OUT, "Too many failed logins: try again in 15 minutes."))
+            return cls.refused(InputError(ErrorCode.INVALID_CREDENTIALS, "Wrong username or password."))
         # A login like any other: updates last_login and lets django-axes reset the failure count.
         user_logged_in.send(sender=user.__class__, request=request, user=user)
         return cls.from_pair(tokens.issue_tokens(user))  # type: ignore[no-any-return]
@@ -68,12 +81,15 @@ class TokenRefresh(TokenPayloadMixin, DomainMutation):
     class Input:
         refresh_token = graphene.String(required=True)
 
+    class Meta:
+        idempotent = False
+
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "TokenRefresh":
         try:
             pair = tokens.rotate(data["refresh_token"])
         except tokens.InvalidToken as error:
-            raise DomainError(ErrorCode.INVALID_TOKEN, str(error), "refreshToken") from error
+            return cls.refused(InputError(ErrorCode.INVALID_TOKEN, str(error), "refreshToken"))
         return cls.from_pair(pair)  # type: ignore[no-any-return]
 
 
@@ -88,6 +104,9 @@ class TokenRevoke(DomainMutation):
 
     revoked = graphene.Boolean(description="True when done.")
 
+    class Meta:
+        idempotent = False
+
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "TokenRevoke":
         if data.get("everywhere"):
@@ -98,9 +117,9 @@ class TokenRevoke(DomainMutation):
             try:
                 tokens.revoke_family(data["refresh_token"])
             except tokens.InvalidToken as error:
-                raise DomainError(ErrorCode.INVALID_TOKEN, str(error), "refreshToken") from error
+                return cls.refused(InputError(ErrorCode.INVALID_TOKEN, str(error), "refreshToken"))
         else:
-            raise DomainError(ErrorCode.INVALID, "Give refreshToken, or everywhere: true.")
+            raise InputError(ErrorCode.INVALID, "Give refreshToken, or everywhere: true.")
         return cls(revoked=True, errors=[])
 
 

@@ -14,7 +14,7 @@ from api.core.loaders.records import load_by_id, load_confirmed_reservation
 from api.core.node import Node
 from api.core.sorting import RESERVATION_ORDER
 from api.core.timezones import in_zone, time_zone_argument
-from api.query.schedule import SlotSource, publish_due_schedules
+from api.query.schedule import SlotSource
 from reservation.models import Appointment, Provider, Reservation
 
 
@@ -118,10 +118,8 @@ class AppointmentQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_appointments(root: None, info: graphene.ResolveInfo, **kwargs: Any) -> Any:
-        publish_due_schedules(info)
         return Appointment.objects.order_by("start_time", "id")
 
     @staticmethod
     def resolve_available_appointments(root: None, info: graphene.ResolveInfo, **kwargs: Any) -> Any:
-        publish_due_schedules(info)
         return Appointment.objects.available(context_of(info).now).order_by("start_time", "id")

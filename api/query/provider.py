@@ -18,7 +18,6 @@ from api.query.schedule import (
     WeeklyScheduleRangeType,
     load_upcoming_overrides,
     load_weekly_schedule,
-    publish_due_schedules,
 )
 from reservation.models import Appointment, Provider, Reservation
 
@@ -83,7 +82,6 @@ class ProviderType(DjangoObjectType):
 
     @staticmethod
     def resolve_available_appointments(provider: Provider, info: graphene.ResolveInfo, **args: Any) -> Future[Any]:
-        publish_due_schedules(info)
         now = context_of(info).now
         return _appointments_page(
             info, provider, "availableAppointments", lambda: Appointment.objects.available(now), **args

@@ -15,13 +15,13 @@ from api.core.loaders import Future, then
 from api.core.loaders.records import load_by_id, load_history
 from api.core.node import Node
 from api.core.timezones import in_zone, time_zone_argument
-from reservation.models import Appointment, Client, Provider, Reservation, ReservationEvent, ReservationState
+from reservation.models import Appointment, Client, EventKind, Provider, Reservation, ReservationEvent, ReservationState
 
 ReservationStateEnum = graphene.Enum.from_enum(ReservationState, description="A reservation's state at request time.")
 
 
 ReservationEventKind = graphene.Enum(
-    "ReservationEventKind", [(kind.upper(), kind) for kind in ReservationEvent.KINDS], description="A state change."
+    "ReservationEventKind", [(kind.name, kind.value) for kind in EventKind], description="A state change."
 )
 
 
@@ -80,7 +80,8 @@ class ReservationType(DjangoObjectType):
     )
     history = graphene.List(
         graphene.NonNull(ReservationEventType),
-        description="Every state change, oldest first: held, confirmed, expired (as observed), released, ...",
+        description="Every state change, oldest first: held, confirmed, released, cancelled, rescheduled, and "
+        "expired (at the hold's expiry, whether or not the slot was reserved again).",
     )
     client = graphene.Field("api.query.client.ClientType", description="Who holds or booked the slot.")
     provider = graphene.Field("api.query.provider.ProviderType", description="Whose slot it is.")
@@ -120,7 +121,7 @@ class ReservationType(DjangoObjectType):
 
     @staticmethod
     def resolve_history(reservation: Reservation, info: graphene.ResolveInfo) -> Future[Any]:
-        return load_history(info, reservation.pk)
+        return load_history(info, reservation)
 
     @staticmethod
     def resolve_client(reservation: Reservation, info: graphene.ResolveInfo) -> Future[Any]:

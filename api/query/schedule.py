@@ -11,15 +11,10 @@ import graphene
 from api.core.context import context_of
 from api.core.loaders import Future
 from reservation.models import DateOverride, Provider, WeeklyScheduleRange
-from reservation.services.schedules import (
-    WEEKDAYS,
-    KeptReason,
-    KeptSlot,
-    SlotChanges,
-    schedule_top_up,
-    upcoming_overrides_of,
-    weekly_schedule_of,
-)
+from reservation.models import SlotSource as SlotSourceChoice
+from reservation.selectors import upcoming_overrides_of, weekly_schedule_of
+from reservation.services.schedules import WEEKDAYS
+from reservation.services.withdrawal import KeptReason, KeptSlot, SlotChanges
 
 Weekday = graphene.Enum(
     "Weekday",
@@ -29,7 +24,7 @@ Weekday = graphene.Enum(
 KeptSlotReason = graphene.Enum.from_enum(KeptReason, description="Why a slot that was to be withdrawn is kept.")
 SlotSource = graphene.Enum(
     "SlotSource",
-    [("RANGE", "range"), ("SCHEDULE", "schedule")],
+    [(source.name, source.value) for source in SlotSourceChoice],
     description="What published a slot: an availability range (appointmentBulkCreate, availabilityAddLocal) or "
     "the weekly schedule.",
 )
@@ -149,15 +144,3 @@ def load_upcoming_overrides(info: graphene.ResolveInfo, provider: Provider) -> F
         return [rows.get(pk, []) for pk, _ in keys]
 
     return context.loaders.get("upcoming-overrides", batch).load((provider.pk, provider.time_zone))
-
-
-def publish_due_schedules(info: graphene.ResolveInfo) -> None:
-    """Extend the published horizon of the schedules that are due, once per request, before availability is read.
-
-    One query when nothing is due (see `reservation.services.schedules.schedule_top_up`).
-    """
-    context = context_of(info)
-    if context.schedules_published:
-        return
-    context.schedules_published = True
-    schedule_top_up(context.now)

@@ -1,8 +1,8 @@
 """The scheduling data model, one module per model."""
 
-from .appointment import Appointment, AppointmentQuerySet
+from .appointment import Appointment, AppointmentQuerySet, SlotSource, SlotState
 from .client import Client
-from .history import ReservationEvent
+from .history import EventKind, ReservationEvent
 from .identity import ExternalIdentity, RefreshToken, TokenRevocation
 from .provider import Provider
 from .requests import CalendarFeed, IdempotencyRecord
@@ -17,6 +17,7 @@ __all__ = [
     "Client",
     "DateOverride",
     "DateOverrideRange",
+    "EventKind",
     "ExternalIdentity",
     "IdempotencyRecord",
     "Provider",
@@ -25,6 +26,8 @@ __all__ = [
     "ReservationEvent",
     "ReservationQuerySet",
     "ReservationState",
+    "SlotSource",
+    "SlotState",
     "TokenRevocation",
     "WeeklyScheduleRange",
 ]

@@ -8,6 +8,30 @@ from django.db.models import Exists, OuterRef, Q
 from reservation import rules
 
 
+class SlotSource(models.TextChoices):
+    """What published a slot."""
+
+    RANGE = "range", "availability range"
+    """An availability range (appointmentBulkCreate, availabilityAddLocal): a schedule change leaves it alone."""
+    SCHEDULE = "schedule", "weekly schedule"
+    """The weekly schedule and its date overrides: published for the horizon, withdrawn when no longer wanted."""
+
+
+class SlotState(models.TextChoices):
+    """What a slot is at an instant, for the people who manage it (`reservation.selectors.slots_with_state`)."""
+
+    OPEN = "open", "Open"
+    """Available: a client may reserve it (``AppointmentQuerySet.available``)."""
+    HELD = "held", "Held"
+    """A client holds it (an unconfirmed reservation younger than 30 minutes)."""
+    BOOKED = "booked", "Booked"
+    """A confirmed reservation books it."""
+    CLOSED = "closed", "Closed"
+    """Free, but starting within the minimum notice (24 hours), or already started."""
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    """Free, and no longer offered by the provider."""
+
+
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
     """Reads over appointment slots; every time-dependent filter takes ``now`` (aware, UTC)."""
 
@@ -45,8 +69,8 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     source = models.CharField(
         max_length=16,
-        choices=[("range", "availability range"), ("schedule", "weekly schedule")],
-        default="range",
+        choices=SlotSource.choices,
+        default=SlotSource.RANGE,
         help_text="What published it: an availability range (appointmentBulkCreate) or the weekly schedule.",
     )
     withdrawn_at = models.DateTimeField(
@@ -58,7 +82,6 @@ class Appointment(models.Model):
     objects = AppointmentQuerySet.as_manager()
 
     class Meta:
-        ordering = ["start_time", "provider_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["provider", "start_time"], name="appointment_unique_provider_start"),
             models.CheckConstraint(

@@ -16,8 +16,5 @@ class Client(models.Model):
     last_name = models.CharField(max_length=150)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["last_name", "first_name", "id"]
-
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"

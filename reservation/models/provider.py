@@ -22,8 +22,5 @@ class Provider(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["last_name", "first_name", "id"]
-
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"

@@ -40,10 +40,6 @@ ENDED_STATES = (ReservationState.RELEASED, ReservationState.CANCELLED, Reservati
 class ReservationQuerySet(models.QuerySet["Reservation"]):
     """Reads over reservations by state; time-dependent filters take ``now`` (aware, UTC)."""
 
-    def ongoing(self) -> "ReservationQuerySet":
-        """Reservations not ended by a release, cancellation or reschedule."""
-        return self.filter(ended_at__isnull=True)
-
     def confirmed(self) -> "ReservationQuerySet":
         """Bookings: confirmed and not ended."""
         return self.filter(confirmed_at__isnull=False, ended_at__isnull=True)
@@ -116,7 +112,6 @@ class Reservation(models.Model):
     objects = ReservationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-created_at", "-id"]
         constraints = [
             # At most one booking per slot, on every database. (On PostgreSQL an exclusion constraint added by
             # migration 0002 also forbids overlapping holds; see there.)

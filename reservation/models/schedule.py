@@ -13,7 +13,6 @@ class WeeklyScheduleRange(models.Model):
     end_time = models.TimeField(help_text="Local end of the range, exclusive; after start_time (no overnight ranges).")
 
     class Meta:
-        ordering = ["provider_id", "weekday", "start_time"]
         constraints = [
             models.CheckConstraint(condition=Q(weekday__lte=6), name="weekly_range_weekday_0_to_6"),
             models.CheckConstraint(condition=Q(end_time__gt=F("start_time")), name="weekly_range_ends_after_start"),
@@ -30,7 +29,6 @@ class DateOverride(models.Model):
     date = models.DateField(help_text="Local calendar date in the provider's time zone.")
 
     class Meta:
-        ordering = ["provider_id", "date"]
         constraints = [models.UniqueConstraint(fields=["provider", "date"], name="date_override_unique_date")]
 
     def __str__(self) -> str:
@@ -45,7 +43,6 @@ class DateOverrideRange(models.Model):
     end_time = models.TimeField()
 
     class Meta:
-        ordering = ["override_id", "start_time"]
         constraints = [
             models.CheckConstraint(condition=Q(end_time__gt=F("start_time")), name="override_range_ends_after_start")
         ]

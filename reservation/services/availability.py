@@ -1,38 +1,17 @@
-"""Publishing availability: splitting a provider's time range into appointment slots."""
+"""Publishing availability ranges: a provider's time range (UTC, or local wall-clock time) as appointment slots."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime, time
 
-from django.db import transaction
 from django.utils import timezone
 
 from reservation import rules
 from reservation.errors import DomainError, ErrorCode
-from reservation.models import Appointment, AppointmentQuerySet, Provider
-
-
-def _check_on_grid(value: datetime, field: str, slot: timedelta) -> None:
-    """Raise unless ``value`` is aware and, in UTC, a whole number of slots past the hour."""
-    if timezone.is_naive(value):
-        raise DomainError(
-            ErrorCode.NAIVE_DATETIME, "Give the time with its UTC offset, e.g. 2030-01-07T09:00:00+00:00.", field
-        )
-    # Judged in UTC: an offset such as +05:45 or +00:07 moves the instant off (or onto) the grid.
-    utc = value.astimezone(UTC)
-    since_hour = timedelta(minutes=utc.minute, seconds=utc.second, microseconds=utc.microsecond)
-    if since_hour % slot:
-        minutes = int(slot.total_seconds() // 60)
-        raise DomainError(ErrorCode.NOT_ALIGNED, f"Times must fall on a {minutes}-minute boundary.", field)
-
-
-def slot_starts(start_time: datetime, end_time: datetime, slot: timedelta) -> list[datetime]:
-    """Start times (UTC) of the ``slot``-long slots that fill ``[start_time, end_time)``."""
-    starts = []
-    current = start_time.astimezone(UTC)
-    end = end_time.astimezone(UTC)
-    while current + slot <= end:
-        starts.append(current)
-        current += slot
-    return starts
+from reservation.grid import check_on_grid, slot_starts
+from reservation.models import Appointment, AppointmentQuerySet, Provider, SlotSource
+from reservation.services.locks import lock_slots
+from reservation.services.transactions import atomic
+from reservation.timezones import LocalRange, get_zone, local_range_to_utc
+from reservation.validation import check_aware, check_local_ranges, check_range
 
 
 def appointment_bulk_create(
@@ -44,46 +23,70 @@ def appointment_bulk_create(
     past, and at most ``RESERVATION_MAX_RANGE_DAYS`` (31 days) apart. Slots that already exist in the range
     are kept, with their reservations; only the missing ones are added (the unique constraint on provider and
     start makes this safe under concurrent submissions). Existing slots of the range become the range's
-    (``source`` "range", so a later weekly schedule change leaves them alone), and withdrawn ones are offered
+    (``source`` RANGE, so a later weekly schedule change leaves them alone), and withdrawn ones are offered
     again (``withdrawn_at`` cleared): re-publishing a range undoes its withdrawal.
 
     Returns every slot of the range, ordered by start. Raises `DomainError` (NOT_FOUND, NAIVE_DATETIME,
     NOT_ALIGNED, INVALID_RANGE, IN_THE_PAST, RANGE_TOO_LONG), having written nothing.
     """
     now = now or timezone.now()
-    slot = rules.slot_duration()
-    _check_on_grid(start_time, "startTime", slot)
-    _check_on_grid(end_time, "endTime", slot)
-    if start_time >= end_time:
-        raise DomainError(ErrorCode.INVALID_RANGE, "startTime must be before endTime.", "startTime")
+    for value, field in ((start_time, "start_time"), (end_time, "end_time")):
+        check_aware(value, field)
+        check_on_grid(value, field)
+    check_range(start_time, end_time)
     if start_time < now:
-        raise DomainError(ErrorCode.IN_THE_PAST, "Availability cannot start in the past.", "startTime")
-    if end_time - start_time > rules.maximum_range():
-        raise DomainError(
-            ErrorCode.RANGE_TOO_LONG,
-            f"One submission may span at most {rules.maximum_range().days} days.",
-            "endTime",
-        )
+        raise DomainError(ErrorCode.IN_THE_PAST, "Availability cannot start in the past.", "start_time")
+    check_range(start_time, end_time, longest=rules.maximum_range())
     if not Provider.objects.filter(pk=provider_id).exists():
-        raise DomainError(ErrorCode.NOT_FOUND, "No provider with this ID.", "providerId")
+        raise DomainError(ErrorCode.NOT_FOUND, "No provider with this ID.", "provider_id")
 
+    slot = rules.slot_duration()
     in_range = Appointment.objects.filter(provider_id=provider_id, start_time__gte=start_time, start_time__lt=end_time)
-    with transaction.atomic():
+    with atomic():
         Appointment.objects.bulk_create(
             [
-                Appointment(provider_id=provider_id, start_time=start, end_time=start + slot, source="range")
-                for start in slot_starts(start_time, end_time, slot)
+                Appointment(provider_id=provider_id, start_time=start, end_time=start + slot, source=SlotSource.RANGE)
+                for start in slot_starts(start_time, end_time)
             ],
             ignore_conflicts=True,
         )
-        # Existing slots of the range that are withdrawn or the schedule's become the range's, offered. Locked
-        # first in primary-key order, as every write locks slots, so that this cannot deadlock with them.
-        stale = list(
-            in_range.exclude(source="range", withdrawn_at__isnull=True)
-            .select_for_update()
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        if stale:
-            Appointment.objects.filter(pk__in=stale).update(withdrawn_at=None, source="range")
+        # Existing slots of the range that are withdrawn or the schedule's become the range's, offered; locked
+        # first, as every write locks slots (reservation.services.locks).
+        stale = in_range.exclude(source=SlotSource.RANGE, withdrawn_at__isnull=True).values_list("pk", flat=True)
+        locked = list(lock_slots(list(stale)))
+        if locked:
+            Appointment.objects.filter(pk__in=locked).update(withdrawn_at=None, source=SlotSource.RANGE)
     return in_range.order_by("start_time", "id")
+
+
+def availability_add_local(
+    *,
+    provider_id: int,
+    day: date,
+    start: time,
+    end: time,
+    time_zone: str | None = None,
+    now: datetime | None = None,
+) -> AppointmentQuerySet:
+    """Publish availability given in local wall-clock time: ``[start, end)`` on ``day`` in ``time_zone`` (the
+    provider's own zone by default), stored as UTC slots like `appointment_bulk_create` (which it calls).
+
+    A start in a spring-forward gap moves to the gap's end; in a fall-back overlap the start is the first
+    occurrence and the end the second. Raises `DomainError` as `appointment_bulk_create` does, plus
+    UNKNOWN_TIME_ZONE, and INVALID_RANGE (on ``start``) also when the whole range falls in a gap.
+    """
+    (local,) = check_local_ranges([LocalRange(start, end)], f"{day:%Y-%m-%d}", "start")
+    if time_zone is None:
+        provider_zone = Provider.objects.filter(pk=provider_id).values_list("time_zone", flat=True).first()
+        if provider_zone is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "No provider with this ID.", "provider_id")
+        time_zone = provider_zone
+    zone = get_zone(time_zone)
+    start_time, end_time = local_range_to_utc(day, local, zone, "start")
+    check_range(
+        start_time,
+        end_time,
+        start_field="start",
+        message=f"{start:%H:%M}-{end:%H:%M} does not exist on {day} in {zone.key}.",
+    )
+    return appointment_bulk_create(provider_id=provider_id, start_time=start_time, end_time=end_time, now=now)

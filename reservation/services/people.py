@@ -1,15 +1,19 @@
 """Creating providers and clients, each with the Django user they sign in as."""
 
 import uuid
+from datetime import datetime
 from typing import TypeVar
 
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from reservation.errors import DomainError, ErrorCode
 from reservation.models import Client, Provider
+from reservation.services.time_zones import checked_zone_name
+from reservation.services.transactions import atomic
 
 NAME_MAX_LENGTH = 150
 PersonT = TypeVar("PersonT", Provider, Client)
@@ -55,20 +59,40 @@ def _user_create(*, username: str | None, password: str | None, first_name: str,
 
 
 def _person_create(
-    model: type[PersonT], *, first_name: str, last_name: str, username: str | None, password: str | None
+    model: type[PersonT],
+    *,
+    first_name: str,
+    last_name: str,
+    username: str | None,
+    password: str | None,
+    **fields: object,
 ) -> PersonT:
-    """Create a ``model`` row (provider or client) and its user in one transaction."""
-    first, last = _clean_name(first_name, "firstName"), _clean_name(last_name, "lastName")
-    with transaction.atomic():
+    """Create a ``model`` row (provider or client, with ``fields``) and its user in one transaction."""
+    first, last = _clean_name(first_name, "first_name"), _clean_name(last_name, "last_name")
+    with atomic():
         user = _user_create(username=username, password=password, first_name=first, last_name=last)
-        return model.objects.create(user=user, first_name=first, last_name=last)
+        return model.objects.create(user=user, first_name=first, last_name=last, **fields)
 
 
 def provider_create(
-    *, first_name: str, last_name: str, username: str | None = None, password: str | None = None
+    *,
+    first_name: str,
+    last_name: str,
+    username: str | None = None,
+    password: str | None = None,
+    time_zone: str | None = None,
+    now: datetime | None = None,
 ) -> Provider:
-    """Create a provider and their user. Raises `DomainError` (INVALID, USERNAME_TAKEN, WEAK_PASSWORD)."""
-    return _person_create(Provider, first_name=first_name, last_name=last_name, username=username, password=password)
+    """Create a provider and their user, in ``time_zone`` (an IANA name; default UTC), in one transaction.
+
+    The zone is checked first, as `reservation.services.time_zones.provider_time_zone_set` checks it. Raises
+    `DomainError` (UNKNOWN_TIME_ZONE, NOT_ALIGNED, INVALID, USERNAME_TAKEN, WEAK_PASSWORD), having written
+    nothing.
+    """
+    zone = {} if time_zone is None else {"time_zone": checked_zone_name(time_zone, now or timezone.now())}
+    return _person_create(
+        Provider, first_name=first_name, last_name=last_name, username=username, password=password, **zone
+    )
 
 
 def client_create(

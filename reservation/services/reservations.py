@@ -7,52 +7,31 @@ deadlock. On PostgreSQL the exclusion constraint (migrations 0002 and 0005) refu
 of a slot even if this code were bypassed; on SQLite, whose `select_for_update` is a no-op, the settings'
 ``BEGIN IMMEDIATE`` transactions serialize writers instead.
 
-``actor_id`` is the user making the change, recorded in the history (None for the system or a script).
+``actor`` is who makes the change (`reservation.actors.Actor`): its user is recorded in the history, and its
+roles decide the rules that depend on who acts (who may cancel what). Scripts and the system pass `SYSTEM`,
+the default, recorded as no one. Who may call a service at all is the caller's check (the API's
+`api.auth.permissions`, the admin's staff login).
 """
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from reservation import rules
+from reservation.actors import SYSTEM, Actor
 from reservation.errors import DomainError, ErrorCode
-from reservation.models import Appointment, Client, Reservation, ReservationEvent, ReservationState
+from reservation.models import Appointment, Client, EventKind, Reservation, ReservationEvent, ReservationState
+from reservation.services.locks import lock_client, lock_reservation, lock_slots
+from reservation.services.transactions import atomic
 
 SLOT_TAKEN = "This appointment slot is already taken."
+REASON_MAX_LENGTH = 500  # ReservationEvent.note's and Reservation.cancel_reason's columns
 
 
-def _lock_slots(appointment_ids: Iterable[int]) -> dict[int, Appointment]:
-    """Lock the slots (primary-key order, so concurrent requests cannot deadlock) and return them by id."""
-    locked = Appointment.objects.select_for_update().filter(pk__in=sorted(set(appointment_ids))).order_by("pk")
-    return {appointment.pk: appointment for appointment in locked}
-
-
-def _lock_client(client_id: int) -> Client:
-    client = Client.objects.select_for_update().filter(pk=client_id).first()
-    if client is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "No client with this ID.", "clientId")
-    return client
-
-
-def _lock_reservation(reservation_id: int) -> Reservation:
-    """The reservation, with its slot and then itself locked (the slot first, like every other write)."""
-    slot_id = Reservation.objects.filter(pk=reservation_id).values_list("appointment_id", flat=True).first()
-    if slot_id is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "No reservation with this ID.", "reservationId")
-    _lock_slots([slot_id])
-    return Reservation.objects.select_for_update().get(pk=reservation_id)
-
-
-def _record(reservation: Reservation, kind: str, at: datetime, actor_id: int | None, note: str = "") -> None:
-    ReservationEvent.objects.create(reservation=reservation, kind=kind, at=at, actor_id=actor_id, note=note)
-
-
-def _observe_expiries(appointment: Appointment, now: datetime) -> None:
-    """Record, once, the expiry of the slot's holds that ran out unconfirmed (expiry is never a job)."""
-    for hold in Reservation.objects.expired(now).filter(appointment=appointment).exclude(events__kind="expired"):
-        _record(hold, "expired", hold.expires_at, None)
+def _record(reservation: Reservation, kind: EventKind, at: datetime, actor: Actor, note: str = "") -> None:
+    """Add an event to the reservation's history (an expiry is never recorded: it is derived when read)."""
+    ReservationEvent.objects.create(reservation=reservation, kind=kind, at=at, actor_id=actor.user_id, note=note)
 
 
 def _check_bookable(
@@ -93,39 +72,36 @@ def _insert(**fields: object) -> Reservation:
         with transaction.atomic():
             return Reservation.objects.create(**fields)
     except IntegrityError as error:
-        raise DomainError(ErrorCode.SLOT_UNAVAILABLE, SLOT_TAKEN, "appointmentId") from error
+        raise DomainError(ErrorCode.SLOT_UNAVAILABLE, SLOT_TAKEN, "appointment_id") from error
 
 
-def reservation_create(*, client_id: int, appointment_id: int, actor_id: int | None = None) -> Reservation:
+def reservation_create(*, client_id: int, appointment_id: int, actor: Actor = SYSTEM) -> Reservation:
     """Hold ``appointment_id`` for ``client_id`` for ``RESERVATION_HOLD_MINUTES`` (30 minutes).
 
     Rules: those of `_check_bookable`, and the client holds fewer than ``RESERVATION_MAX_ACTIVE_HOLDS`` (3)
     unconfirmed reservations. Raises `DomainError` with NOT_FOUND, SLOT_UNAVAILABLE, INSUFFICIENT_NOTICE,
     CLIENT_OVERLAP or TOO_MANY_HOLDS, having written nothing.
     """
-    with transaction.atomic():
-        appointment = _lock_slots([appointment_id]).get(appointment_id)
+    with atomic():
+        appointment = lock_slots([appointment_id]).get(appointment_id)
         if appointment is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "No appointment slot with this ID.", "appointmentId")
-        client = _lock_client(client_id)
+            raise DomainError(ErrorCode.NOT_FOUND, "No appointment slot with this ID.", "appointment_id")
+        client = lock_client(client_id)
         # Read the clock only once the locks are held: a request that waited sees the time it runs at.
         now = timezone.now()
-        _check_bookable(appointment, client, now, field="appointmentId")
+        _check_bookable(appointment, client, now, field="appointment_id")
         if Reservation.objects.held(now).filter(client=client).count() >= rules.maximum_active_holds():
             raise DomainError(
                 ErrorCode.TOO_MANY_HOLDS,
                 f"You already hold {rules.maximum_active_holds()} unconfirmed reservations: confirm or release one.",
-                "appointmentId",
+                "appointment_id",
             )
-        _observe_expiries(appointment, now)
         hold = _insert(appointment=appointment, client=client, created_at=now, expires_at=now + rules.hold_duration())
-        _record(hold, "held", now, actor_id)
+        _record(hold, EventKind.HELD, now, actor)
         return hold
 
 
-def reservation_confirm(
-    *, reservation_id: int, actor_id: int | None = None, now: datetime | None = None
-) -> Reservation:
+def reservation_confirm(*, reservation_id: int, actor: Actor = SYSTEM, now: datetime | None = None) -> Reservation:
     """Confirm a held reservation, turning it into a booking.
 
     Confirming an already confirmed reservation returns it unchanged. A hold is confirmable while
@@ -136,7 +112,7 @@ def reservation_confirm(
     The check and the write are one conditional UPDATE, so a confirmation racing the expiry instant or
     another confirmation cannot both succeed on stale reads.
     """
-    with transaction.atomic():
+    with atomic():
         now = now or timezone.now()
         try:
             with transaction.atomic():
@@ -148,116 +124,130 @@ def reservation_confirm(
             confirmed = 0
         reservation = Reservation.objects.filter(pk=reservation_id).first()
         if reservation is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "No reservation with this ID.", "reservationId")
+            raise DomainError(ErrorCode.NOT_FOUND, "No reservation with this ID.", "reservation_id")
         if confirmed:
-            _record(reservation, "confirmed", now, actor_id)
+            _record(reservation, EventKind.CONFIRMED, now, actor)
         elif reservation.ended_at is not None:
             raise DomainError(
-                ErrorCode.RESERVATION_ENDED, f"This reservation was {reservation.end_reason}.", "reservationId"
+                ErrorCode.RESERVATION_ENDED, f"This reservation was {reservation.end_reason}.", "reservation_id"
             )
         elif reservation.confirmed_at is None:
             raise DomainError(
                 ErrorCode.RESERVATION_EXPIRED,
                 "This reservation expired before it was confirmed; reserve the slot again if it is still free.",
-                "reservationId",
+                "reservation_id",
             )
         return reservation
 
 
-def _end(
-    reservation: Reservation, state: ReservationState, now: datetime, actor_id: int | None, **fields: object
-) -> None:
+def _end(reservation: Reservation, state: ReservationState, now: datetime, actor: Actor, **fields: object) -> None:
     # Never before it began: an app server whose clock runs behind the one that made the reservation would
     # otherwise build an inverted range for the exclusion constraint.
     reservation.ended_at = max(now, reservation.created_at)
     reservation.end_reason = state.value
-    reservation.ended_by_id = actor_id
+    reservation.ended_by_id = actor.user_id
     for name, value in fields.items():
         setattr(reservation, name, value)
     reservation.save(update_fields=["ended_at", "end_reason", "ended_by", *fields])
 
 
-def reservation_release(*, reservation_id: int, actor_id: int | None = None) -> Reservation:
+def reservation_release(*, reservation_id: int, actor: Actor = SYSTEM) -> Reservation:
     """Give up a hold before confirming it: the slot is free again at once. Releasing twice is harmless.
 
     Raises ALREADY_CONFIRMED for a booking (cancel it instead), RESERVATION_EXPIRED for a hold that already
     ran out, RESERVATION_ENDED if it was cancelled or rescheduled, NOT_FOUND for an unknown ID.
     """
-    with transaction.atomic():
-        reservation = _lock_reservation(reservation_id)
+    with atomic():
+        reservation = lock_reservation(reservation_id)
         now = timezone.now()
         state = reservation.state_at(now)
         if state is ReservationState.RELEASED:
             return reservation
         if state is ReservationState.CONFIRMED:
             raise DomainError(
-                ErrorCode.ALREADY_CONFIRMED, "This reservation is confirmed: cancel it instead.", "reservationId"
+                ErrorCode.ALREADY_CONFIRMED, "This reservation is confirmed: cancel it instead.", "reservation_id"
             )
         if state is ReservationState.EXPIRED:
-            raise DomainError(ErrorCode.RESERVATION_EXPIRED, "This hold has already expired.", "reservationId")
+            raise DomainError(ErrorCode.RESERVATION_EXPIRED, "This hold has already expired.", "reservation_id")
         if state is not ReservationState.HELD:
-            raise DomainError(ErrorCode.RESERVATION_ENDED, f"This reservation was {state.value}.", "reservationId")
-        _end(reservation, ReservationState.RELEASED, now, actor_id)
-        _record(reservation, "released", now, actor_id)
+            raise DomainError(ErrorCode.RESERVATION_ENDED, f"This reservation was {state.value}.", "reservation_id")
+        _end(reservation, ReservationState.RELEASED, now, actor)
+        _record(reservation, EventKind.RELEASED, now, actor)
         return reservation
 
 
-def reservation_cancel(*, reservation_id: int, actor_id: int | None = None, reason: str = "") -> Reservation:
+def reservation_cancel(*, reservation_id: int, actor: Actor = SYSTEM, reason: str = "") -> Reservation:
     """Cancel a reservation before its appointment starts: the slot is available again at once (when still
-    at least 24 hours ahead). A client cancels their booking (a hold is released instead); a provider or
-    staff may cancel a hold or a booking on the provider's slot, with a reason. Cancelling twice is harmless.
+    at least 24 hours ahead). Cancelling twice is harmless.
 
-    Raises NOT_CONFIRMED (a client's own hold: release it), APPOINTMENT_STARTED, RESERVATION_EXPIRED,
-    RESERVATION_ENDED (released or rescheduled) or NOT_FOUND. Who may cancel is checked by the API.
+    Who may cancel what, by ``actor``: staff (and `SYSTEM`) anything; the reservation's client a booking, not a
+    hold (NOT_CONFIRMED: release it instead); the slot's provider a hold or a booking, with a ``reason``
+    (INVALID on ``reason`` without one, blank included: the client is told why). Anyone else gets NOT_FOUND,
+    as for a reservation they may not see. The reason, stripped and cut to 500 characters, is kept as the
+    cancellation's and in the history.
+
+    Raises NOT_CONFIRMED, INVALID, APPOINTMENT_STARTED, RESERVATION_EXPIRED, RESERVATION_ENDED (released or
+    rescheduled) or NOT_FOUND, having written nothing.
     """
-    with transaction.atomic():
-        reservation = _lock_reservation(reservation_id)
+    reason = reason.strip()[:REASON_MAX_LENGTH]
+    with atomic():
+        reservation = lock_reservation(reservation_id)
+        appointment = reservation.appointment
+        if actor.is_staff:
+            pass
+        elif actor.client_id is not None and actor.client_id == reservation.client_id:
+            if reservation.confirmed_at is None and reservation.ended_at is None:
+                raise DomainError(ErrorCode.NOT_CONFIRMED, "Release a hold instead of cancelling it.", "reservation_id")
+        elif actor.provider_id is not None and actor.provider_id == appointment.provider_id:
+            if not reason:
+                raise DomainError(ErrorCode.INVALID, "Say why you cancel: the client is told.", "reason")
+        else:
+            raise DomainError(ErrorCode.NOT_FOUND, "No reservation with this ID.", "reservation_id")
         now = timezone.now()
         state = reservation.state_at(now)
         if state is ReservationState.CANCELLED:
             return reservation
         if state is ReservationState.EXPIRED:
-            raise DomainError(ErrorCode.RESERVATION_EXPIRED, "This hold has already expired.", "reservationId")
+            raise DomainError(ErrorCode.RESERVATION_EXPIRED, "This hold has already expired.", "reservation_id")
         if state in (ReservationState.RELEASED, ReservationState.RESCHEDULED):
-            raise DomainError(ErrorCode.RESERVATION_ENDED, f"This reservation was {state.value}.", "reservationId")
-        if reservation.appointment.start_time <= now:
-            raise DomainError(ErrorCode.APPOINTMENT_STARTED, "The appointment has already started.", "reservationId")
-        _end(reservation, ReservationState.CANCELLED, now, actor_id, cancel_reason=reason.strip()[:500])
-        _record(reservation, "cancelled", now, actor_id, reason.strip()[:500])
+            raise DomainError(ErrorCode.RESERVATION_ENDED, f"This reservation was {state.value}.", "reservation_id")
+        if appointment.start_time <= now:
+            raise DomainError(ErrorCode.APPOINTMENT_STARTED, "The appointment has already started.", "reservation_id")
+        _end(reservation, ReservationState.CANCELLED, now, actor, cancel_reason=reason)
+        _record(reservation, EventKind.CANCELLED, now, actor, reason)
         return reservation
 
 
-def reservation_reschedule(*, reservation_id: int, appointment_id: int, actor_id: int | None = None) -> Reservation:
+def reservation_reschedule(*, reservation_id: int, appointment_id: int, actor: Actor = SYSTEM) -> Reservation:
     """Move a booking to another slot, atomically: either the new booking exists and the old one is ended
     (RESCHEDULED, pointing to it), or nothing changed.
 
     The new slot obeys every rule of a new reservation (notice, free, no overlap with the client's other
     reservations, the booking being moved excepted); the new booking is confirmed at once. Returns the new
     booking. Raises NOT_CONFIRMED (only bookings move), APPOINTMENT_STARTED, RESERVATION_ENDED, NOT_FOUND, or
-    the rules' errors (on field ``appointmentId``).
+    the rules' errors (on ``appointment_id``).
     """
-    with transaction.atomic():
+    with atomic():
         old_slot_id = Reservation.objects.filter(pk=reservation_id).values_list("appointment_id", flat=True).first()
         if old_slot_id is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "No reservation with this ID.", "reservationId")
-        slots = _lock_slots([old_slot_id, appointment_id])
+            raise DomainError(ErrorCode.NOT_FOUND, "No reservation with this ID.", "reservation_id")
+        slots = lock_slots([old_slot_id, appointment_id])
         new_slot = slots.get(appointment_id)
         if new_slot is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "No appointment slot with this ID.", "appointmentId")
+            raise DomainError(ErrorCode.NOT_FOUND, "No appointment slot with this ID.", "appointment_id")
         booking = Reservation.objects.select_for_update().get(pk=reservation_id)
-        client = _lock_client(booking.client_id)
+        client = lock_client(booking.client_id)
         now = timezone.now()
         state = booking.state_at(now)
         if state in (ReservationState.HELD, ReservationState.EXPIRED):
-            raise DomainError(ErrorCode.NOT_CONFIRMED, "Only a confirmed booking can be rescheduled.", "reservationId")
+            raise DomainError(ErrorCode.NOT_CONFIRMED, "Only a confirmed booking can be rescheduled.", "reservation_id")
         if state is not ReservationState.CONFIRMED:
-            raise DomainError(ErrorCode.RESERVATION_ENDED, f"This reservation was {state.value}.", "reservationId")
+            raise DomainError(ErrorCode.RESERVATION_ENDED, f"This reservation was {state.value}.", "reservation_id")
         if slots[old_slot_id].start_time <= now:
-            raise DomainError(ErrorCode.APPOINTMENT_STARTED, "The appointment has already started.", "reservationId")
+            raise DomainError(ErrorCode.APPOINTMENT_STARTED, "The appointment has already started.", "reservation_id")
         if new_slot.pk == old_slot_id:
-            raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "The booking is already in this slot.", "appointmentId")
-        _check_bookable(new_slot, client, now, field="appointmentId", moving=booking)
-        _observe_expiries(new_slot, now)
+            raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "The booking is already in this slot.", "appointment_id")
+        _check_bookable(new_slot, client, now, field="appointment_id", moving=booking)
         moved = _insert(
             appointment=new_slot,
             client=client,
@@ -265,7 +255,7 @@ def reservation_reschedule(*, reservation_id: int, appointment_id: int, actor_id
             expires_at=now + rules.hold_duration(),
             confirmed_at=now,
         )
-        _end(booking, ReservationState.RESCHEDULED, now, actor_id, rescheduled_to=moved)
-        _record(booking, "rescheduled", now, actor_id, f"to reservation {moved.pk}")
-        _record(moved, "confirmed", now, actor_id, f"rescheduled from reservation {booking.pk}")
+        _end(booking, ReservationState.RESCHEDULED, now, actor, rescheduled_to=moved)
+        _record(booking, EventKind.RESCHEDULED, now, actor, f"to reservation {moved.pk}")
+        _record(moved, EventKind.CONFIRMED, now, actor, f"rescheduled from reservation {booking.pk}")
         return moved

@@ -155,55 +155,55 @@ NAIVE = datetime(2030, 1, 8, 9, 0)
 @pytest.mark.parametrize(
     ("start", "end", "code", "field"),
     [
-        pytest.param(NAIVE, TOMORROW_9 + timedelta(hours=1), ErrorCode.NAIVE_DATETIME, "startTime", id="naive-start"),
-        pytest.param(TOMORROW_9, NAIVE + timedelta(hours=1), ErrorCode.NAIVE_DATETIME, "endTime", id="naive-end"),
+        pytest.param(NAIVE, TOMORROW_9 + timedelta(hours=1), ErrorCode.NAIVE_DATETIME, "start_time", id="naive-start"),
+        pytest.param(TOMORROW_9, NAIVE + timedelta(hours=1), ErrorCode.NAIVE_DATETIME, "end_time", id="naive-end"),
         pytest.param(
             TOMORROW_9 + timedelta(minutes=5),
             TOMORROW_9 + timedelta(hours=1),
             ErrorCode.NOT_ALIGNED,
-            "startTime",
+            "start_time",
             id="start-09:05",
         ),
         pytest.param(
             TOMORROW_9 + timedelta(seconds=30),
             TOMORROW_9 + timedelta(hours=1),
             ErrorCode.NOT_ALIGNED,
-            "startTime",
+            "start_time",
             id="start-09:00:30",
         ),
         pytest.param(
             TOMORROW_9 + timedelta(microseconds=1),
             TOMORROW_9 + timedelta(hours=1),
             ErrorCode.NOT_ALIGNED,
-            "startTime",
+            "start_time",
             id="start-plus-a-microsecond",
         ),
         pytest.param(
             TOMORROW_9,
             TOMORROW_9 + timedelta(minutes=50),
             ErrorCode.NOT_ALIGNED,
-            "endTime",
+            "end_time",
             id="end-09:50",
         ),
-        pytest.param(TOMORROW_9, TOMORROW_9, ErrorCode.INVALID_RANGE, "startTime", id="start-equals-end"),
+        pytest.param(TOMORROW_9, TOMORROW_9, ErrorCode.INVALID_RANGE, "start_time", id="start-equals-end"),
         pytest.param(
-            TOMORROW_9 + timedelta(hours=1), TOMORROW_9, ErrorCode.INVALID_RANGE, "startTime", id="start-after-end"
+            TOMORROW_9 + timedelta(hours=1), TOMORROW_9, ErrorCode.INVALID_RANGE, "start_time", id="start-after-end"
         ),
         pytest.param(
-            NOW - timedelta(minutes=15), NOW + timedelta(hours=1), ErrorCode.IN_THE_PAST, "startTime", id="past"
+            NOW - timedelta(minutes=15), NOW + timedelta(hours=1), ErrorCode.IN_THE_PAST, "start_time", id="past"
         ),
         pytest.param(
             NOW - timedelta(days=1),
             NOW - timedelta(hours=23),
             ErrorCode.IN_THE_PAST,
-            "startTime",
+            "start_time",
             id="wholly-past",
         ),
         pytest.param(
             TOMORROW_9,
             TOMORROW_9 + timedelta(days=31, minutes=15),
             ErrorCode.RANGE_TOO_LONG,
-            "endTime",
+            "end_time",
             id="31-days-and-15-minutes",
         ),
     ],
@@ -226,7 +226,7 @@ def test_unknown_provider_is_not_found_and_creates_nothing():
             provider_id=provider.pk + 1, start_time=TOMORROW_9, end_time=TOMORROW_9 + timedelta(hours=1)
         )
 
-    assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_FOUND, "providerId")
+    assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_FOUND, "provider_id")
     assert Appointment.objects.count() == 0
 
 
@@ -249,5 +249,5 @@ def test_time_off_the_utc_grid_because_of_its_offset_is_not_aligned():
     with pytest.raises(DomainError) as raised:
         appointment_bulk_create(provider_id=provider.pk, start_time=start, end_time=start + timedelta(hours=1))
 
-    assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_ALIGNED, "startTime")
+    assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_ALIGNED, "start_time")
     assert Appointment.objects.count() == 0

@@ -63,7 +63,7 @@ def test_minimum_notice_boundary(frozen, provider, patient, lead, allowed):
     else:
         refused(
             ErrorCode.INSUFFICIENT_NOTICE,
-            "appointmentId",
+            "appointment_id",
             reservation_create,
             client_id=patient.pk,
             appointment_id=slot.pk,
@@ -76,7 +76,9 @@ def test_slot_held_by_another_client_is_unavailable(frozen, patient, slot):
     other = make_client("Edsger", "Dijkstra")
     frozen.tick(timedelta(minutes=29, seconds=59))
 
-    refused(ErrorCode.SLOT_UNAVAILABLE, "appointmentId", reservation_create, client_id=other.pk, appointment_id=slot.pk)
+    refused(
+        ErrorCode.SLOT_UNAVAILABLE, "appointment_id", reservation_create, client_id=other.pk, appointment_id=slot.pk
+    )
     assert Reservation.objects.count() == 1
 
 
@@ -84,7 +86,7 @@ def test_slot_held_by_the_same_client_is_unavailable(frozen, patient, slot):
     reservation_create(client_id=patient.pk, appointment_id=slot.pk)
 
     refused(
-        ErrorCode.SLOT_UNAVAILABLE, "appointmentId", reservation_create, client_id=patient.pk, appointment_id=slot.pk
+        ErrorCode.SLOT_UNAVAILABLE, "appointment_id", reservation_create, client_id=patient.pk, appointment_id=slot.pk
     )
 
 
@@ -94,7 +96,9 @@ def test_confirmed_slot_is_unavailable_even_long_after(frozen, patient, slot):
     other = make_client("Edsger", "Dijkstra")
     frozen.tick(timedelta(hours=2))
 
-    refused(ErrorCode.SLOT_UNAVAILABLE, "appointmentId", reservation_create, client_id=other.pk, appointment_id=slot.pk)
+    refused(
+        ErrorCode.SLOT_UNAVAILABLE, "appointment_id", reservation_create, client_id=other.pk, appointment_id=slot.pk
+    )
 
 
 def test_slot_can_be_reserved_by_another_client_once_the_hold_expires(frozen, patient, slot):
@@ -129,7 +133,7 @@ def test_confirm_at_30_00_fails_with_reservation_expired_and_changes_nothing(fro
     frozen.move_to(hold.created_at + timedelta(minutes=30))
     assert hold.state_at(NOW + timedelta(minutes=30)) is ReservationState.EXPIRED
 
-    refused(ErrorCode.RESERVATION_EXPIRED, "reservationId", reservation_confirm, reservation_id=hold.pk)
+    refused(ErrorCode.RESERVATION_EXPIRED, "reservation_id", reservation_confirm, reservation_id=hold.pk)
 
     hold.refresh_from_db()
     assert hold.confirmed_at is None
@@ -167,7 +171,7 @@ def test_client_cannot_hold_another_providers_slot_at_the_same_time(frozen, pati
 
     refused(
         ErrorCode.CLIENT_OVERLAP,
-        "appointmentId",
+        "appointment_id",
         reservation_create,
         client_id=patient.pk,
         appointment_id=same_time.pk,
@@ -183,7 +187,7 @@ def test_client_cannot_hold_a_slot_overlapping_a_confirmed_booking(frozen, patie
 
     refused(
         ErrorCode.CLIENT_OVERLAP,
-        "appointmentId",
+        "appointment_id",
         reservation_create,
         client_id=patient.pk,
         appointment_id=same_time.pk,
@@ -222,18 +226,18 @@ def test_another_client_is_not_affected_by_overlap(frozen, patient, slot):
 
 
 def test_unknown_slot_is_not_found(frozen, patient, slot):
-    refused(ErrorCode.NOT_FOUND, "appointmentId", reservation_create, client_id=patient.pk, appointment_id=slot.pk + 1)
+    refused(ErrorCode.NOT_FOUND, "appointment_id", reservation_create, client_id=patient.pk, appointment_id=slot.pk + 1)
     assert Reservation.objects.count() == 0
 
 
 def test_unknown_client_is_not_found(frozen, patient, slot):
-    refused(ErrorCode.NOT_FOUND, "clientId", reservation_create, client_id=patient.pk + 1, appointment_id=slot.pk)
+    refused(ErrorCode.NOT_FOUND, "client_id", reservation_create, client_id=patient.pk + 1, appointment_id=slot.pk)
     assert Reservation.objects.count() == 0
 
 
 def test_confirming_an_unknown_reservation_is_not_found(frozen, patient, slot):
     hold = make_reservation(patient, slot, NOW)
 
-    refused(ErrorCode.NOT_FOUND, "reservationId", reservation_confirm, reservation_id=hold.pk + 1)
+    refused(ErrorCode.NOT_FOUND, "reservation_id", reservation_confirm, reservation_id=hold.pk + 1)
     hold.refresh_from_db()
     assert hold.confirmed_at is None

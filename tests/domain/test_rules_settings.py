@@ -113,7 +113,7 @@ class TestMinimumNotice:
         with pytest.raises(DomainError) as raised:
             reservation_create(client_id=make_client().pk, appointment_id=slot.pk)
 
-        assert (raised.value.code, raised.value.field) == (ErrorCode.INSUFFICIENT_NOTICE, "appointmentId")
+        assert (raised.value.code, raised.value.field) == (ErrorCode.INSUFFICIENT_NOTICE, "appointment_id")
         assert "48 hours" in raised.value.message
         assert Reservation.objects.count() == 0
 
@@ -155,7 +155,7 @@ class TestSlotMinutes:
                 end_time=TOMORROW_9 + timedelta(hours=1),
             )
 
-        assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_ALIGNED, "startTime")
+        assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_ALIGNED, "start_time")
         assert "30-minute" in raised.value.message
         assert Appointment.objects.count() == 0
 
@@ -214,6 +214,6 @@ class TestMaxRangeDays:
                 end_time=TOMORROW_9 + timedelta(days=7, minutes=15),
             )
 
-        assert (raised.value.code, raised.value.field) == (ErrorCode.RANGE_TOO_LONG, "endTime")
+        assert (raised.value.code, raised.value.field) == (ErrorCode.RANGE_TOO_LONG, "end_time")
         assert "7 days" in raised.value.message
         assert Appointment.objects.count() == 0

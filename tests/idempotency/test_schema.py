@@ -1,4 +1,5 @@
-"""Every mutation's input has ``idempotencyKey``, added once by `DomainMutation`; the token mutations do not."""
+"""Every mutation declares in its ``Meta`` whether it is idempotent; those that are take ``idempotencyKey``,
+added once by `DomainMutation`. The token mutations are not."""
 
 from typing import Any
 
@@ -33,7 +34,7 @@ def all_subclasses(cls: Any) -> set[Any]:
 
 
 def opted_out() -> set[str]:
-    """Mutations whose own ``Meta`` says ``idempotent = False``: those without a key that are not token mutations."""
+    """Mutations whose ``Meta`` says ``idempotent = False`` but that are not token mutations."""
     mutation_type: Any = schema.graphql_schema.mutation_type
     return {
         name
@@ -60,22 +61,33 @@ def test_introspection_shows_an_optional_idempotency_key_on_every_mutation_but_t
 
 
 def test_every_domain_mutation_of_the_schema_is_covered() -> None:
-    """Each DomainMutation mounted in the schema takes a key unless it is one of the token mutations."""
+    """Each DomainMutation mounted in the schema takes a key as its Meta says: all but the token mutations and
+    those that opted out."""
     mutation_type: Any = schema.graphql_schema.mutation_type
     mounted = {field.type.graphene_type: name for name, field in mutation_type.fields.items()}
     mutations = [cls for cls in all_subclasses(DomainMutation) if cls in mounted]
     assert len(mutations) == len(mounted)
-    assert {"TokenCreate", "TokenRefresh", "TokenRevoke"} == idempotency.WITHOUT_KEY
     for mutation in mutations:
         name = mounted[mutation]
         assert mutation.takes_idempotency_key == (name not in WITHOUT_KEY | opted_out()), name
         assert (idempotency.KEY_FIELD in mutation.Input._meta.fields) == mutation.takes_idempotency_key
-        # Without its Meta option, every mutation but the token ones would take a key.
-        assert idempotency.takes_key(mutation.__name__, None) == (name not in WITHOUT_KEY), name
+        # The token mutations declare themselves not idempotent in their own Meta.
+        assert not mutation.takes_idempotency_key or name not in WITHOUT_KEY, name
+
+
+def test_a_mutation_must_declare_whether_it_is_idempotent() -> None:
+    with pytest.raises(TypeError, match="idempotent"):
+
+        class Undeclared(DomainMutation):
+            class Input:
+                name = graphene.String()
 
 
 def test_a_mutation_may_opt_out_in_its_meta() -> None:
     class WithKey(DomainMutation):
+        class Meta:
+            idempotent = True
+
         class Input:
             name = graphene.String()
 

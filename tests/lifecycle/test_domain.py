@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from reservation import rules
+from reservation.actors import Actor
 from reservation.errors import DomainError, ErrorCode
 from reservation.models import Reservation, ReservationEvent, ReservationState
 from reservation.services import reservations as services
@@ -166,7 +167,7 @@ def test_unknown_reservations_are_not_found(cast, call):
     with pytest.raises(DomainError) as excinfo:
         call()
 
-    assert (excinfo.value.code, excinfo.value.field) == (ErrorCode.NOT_FOUND, "reservationId")
+    assert (excinfo.value.code, excinfo.value.field) == (ErrorCode.NOT_FOUND, "reservation_id")
 
 
 def test_the_services_return_the_reservation_as_stored(frozen, cast):
@@ -176,7 +177,7 @@ def test_the_services_return_the_reservation_as_stored(frozen, cast):
     frozen.tick(MINUTE)
 
     moved = reservation_reschedule(reservation_id=booking.pk, appointment_id=cast.slot(rules.slot_duration()).pk)
-    cancelled = reservation_cancel(reservation_id=moved.pk, actor_id=cast.staff.pk, reason="  x  ")
+    cancelled = reservation_cancel(reservation_id=moved.pk, actor=Actor.of(cast.staff), reason="  x  ")
 
     assert cancelled == Reservation.objects.get(pk=moved.pk)
     stored = Reservation.objects.get(pk=moved.pk)
@@ -191,7 +192,7 @@ def test_ending_a_reservation_on_a_server_whose_clock_is_behind(graphql, frozen,
     held = succeeded(hold(graphql, cast.client, cast.slot()))
     frozen.move_to(NOW - timedelta(milliseconds=5))
 
-    body = graphql(document, {"reservationId": held["id"]})
+    body = graphql(document, {"reservation_id": held["id"]})
 
     assert "errors" not in body, body  # today: INTERNAL_SERVER_ERROR
     (payload,) = body["data"].values()

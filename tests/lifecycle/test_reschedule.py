@@ -28,6 +28,7 @@ from tests.lifecycle import (
     refused,
     release,
     reschedule,
+    reservation_gid,
     send,
     slot_gid,
     succeeded,
@@ -286,15 +287,16 @@ def test_a_withdrawn_slot_is_slot_unavailable(graphql, frozen, cast):
     )
 
 
-def test_moving_into_a_slot_with_an_expired_hold_records_that_expiry(graphql, frozen, cast):
+def test_moving_into_a_slot_with_an_expired_hold_writes_nothing_to_its_history(graphql, frozen, cast):
     target = cast.slot(SLOT)
     stale = make_reservation(cast.other_client, target, created_at=NOW - timedelta(hours=2))
     booked = book(graphql, cast.client, cast.slot(), as_user=cast.client_user)
 
     succeeded(reschedule(graphql, booked["id"], target, as_user=cast.client_user))
 
-    (event,) = ReservationEvent.objects.filter(reservation=stale)
-    assert (event.kind, event.at, event.actor) == ("expired", stale.expires_at, None)
+    assert not ReservationEvent.objects.filter(reservation=stale).exists()
+    expiry = {"kind": "EXPIRED", "at": stale.expires_at.isoformat(), "note": None}
+    assert node(graphql, reservation_gid(stale))["history"] == [expiry]
 
 
 def test_unknown_or_mistyped_ids(graphql, frozen, cast):

@@ -6,7 +6,8 @@ from datetime import time, timedelta
 import pytest
 
 from reservation.models import Appointment
-from reservation.services.schedules import LocalRange, WeeklyRange, date_override_set, weekly_schedule_set
+from reservation.services.schedules import WeeklyRange, date_override_set, weekly_schedule_set
+from reservation.timezones import LocalRange
 from tests.factories import NOW, make_slot
 from tests.scheduling.conftest import SYDNEY, provider_in
 

@@ -1,11 +1,13 @@
 """The scheduling operations through /graphql: who may call them, their inputs and payloads, the time zone arguments
-of the read fields, the schedule on ProviderType, and the horizon topped up when availability is read."""
+of the read fields, the schedule on ProviderType, and the horizon, which reads never move (publish_schedules does)."""
 
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from freezegun.api import FrozenDateTimeFactory
@@ -346,7 +348,7 @@ def test_bad_date_filters_are_bad_user_input(graphql, frozen, variables, message
     assert body["data"]["availableAppointments"] is None
 
 
-# --- the schedule on ProviderType, and the lazy horizon -----------------------------------------------------------
+# --- the schedule on ProviderType, and the horizon --------------------------------------------------------------
 
 
 def test_providers_show_their_zone_schedule_and_upcoming_overrides(graphql, frozen) -> None:
@@ -383,22 +385,26 @@ def test_provider_schedules_are_loaded_in_batches(graphql, frozen) -> None:
     assert count_for(2) == count_for(12) == 6
 
 
-def test_reading_availability_tops_up_the_horizon(graphql, frozen: FrozenDateTimeFactory) -> None:
+def test_reading_availability_never_writes_and_the_daily_command_tops_up_the_horizon(
+    graphql, frozen: FrozenDateTimeFactory
+) -> None:
     provider = provider_in(NEW_YORK)
     graphql(WEEKLY_SCHEDULE_SET, {"providerId": provider_id(provider), "ranges": MORNINGS})
     frozen.move_to(datetime(2030, 1, 14, 9, tzinfo=UTC))  # a week later: Monday 2030-01-14 04:00 in New York
+    on_friday = {"provider": provider_id(provider), "date": "2030-02-08", "timeZone": NEW_YORK}
 
-    body = graphql(AVAILABLE_ON_DATE, {"provider": provider_id(provider), "date": "2030-02-08", "timeZone": NEW_YORK})
+    # A read writes nothing, and does not look at the schedules: the token's user; COUNT of the slots (none).
+    with CaptureQueriesContext(connection) as queries:
+        body = graphql(AVAILABLE_ON_DATE, on_friday)
+    statements = [query["sql"].lstrip().upper() for query in queries]
+    assert len(statements) == 2
+    assert all(sql.startswith("SELECT") and "FOR UPDATE" not in sql for sql in statements)
+    assert body["data"]["availableAppointments"]["edges"] == []  # Friday 2030-02-08 is beyond the horizon
+    provider.refresh_from_db()
+    assert str(provider.schedule_published_until) == "2030-02-03"
 
-    assert len(body["data"]["availableAppointments"]["edges"]) == 12  # Friday 2030-02-08, published just now
+    call_command("publish_schedules", stdout=StringIO())
+
+    assert len(graphql(AVAILABLE_ON_DATE, on_friday)["data"]["availableAppointments"]["edges"]) == 12
     provider.refresh_from_db()
     assert str(provider.schedule_published_until) == "2030-02-10"
-
-    # Up to date, a read costs one query more than before (the check), and writes nothing.
-    with CaptureQueriesContext(connection) as queries:
-        graphql(AVAILABLE_ON_DATE, {"provider": provider_id(provider), "date": "2030-02-08", "timeZone": NEW_YORK})
-    statements = [query["sql"] for query in queries]
-    # The token's user; the providers due (none); COUNT and page of slots.
-    assert len(statements) == 4
-    assert statements[1].startswith('SELECT "reservation_provider"."id"')
-    assert not any(sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) for sql in statements)

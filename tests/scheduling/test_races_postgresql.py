@@ -17,7 +17,8 @@ from django.utils import timezone
 from reservation.errors import ErrorCode
 from reservation.models import Appointment, Reservation
 from reservation.services.reservations import reservation_create
-from reservation.services.schedules import KeptReason, WeeklyRange, availability_withdraw, weekly_schedule_set
+from reservation.services.schedules import WeeklyRange, weekly_schedule_set
+from reservation.services.withdrawal import KeptReason, availability_withdraw
 from tests.concurrency.test_reservation_race import assert_no_crash, future_start, race
 from tests.factories import make_client, make_provider, make_slot
 from tests.scheduling.conftest import provider_in

@@ -13,18 +13,12 @@ from freezegun.api import FrozenDateTimeFactory
 
 from reservation.errors import DomainError, ErrorCode
 from reservation.models import Appointment, DateOverride, Provider, WeeklyScheduleRange
-from reservation.services.schedules import (
-    KeptReason,
-    LocalRange,
-    WeeklyRange,
-    availability_withdraw,
-    date_override_delete,
-    date_override_set,
-    provider_time_zone_set,
-    providers_due_for_publishing,
-    schedule_top_up,
-    weekly_schedule_set,
-)
+from reservation.selectors import providers_due_for_publishing
+from reservation.services.publishing import schedule_top_up
+from reservation.services.schedules import WeeklyRange, date_override_delete, date_override_set, weekly_schedule_set
+from reservation.services.time_zones import provider_time_zone_set
+from reservation.services.withdrawal import KeptReason, availability_withdraw
+from reservation.timezones import LocalRange
 from tests.factories import NOW, make_client, make_reservation
 from tests.scheduling.conftest import NEW_YORK, SYDNEY, local, on_local_date, provider_in, starts
 
@@ -95,7 +89,7 @@ def test_several_ranges_a_day_may_touch_and_the_same_hours_may_repeat_on_other_d
 def test_unknown_provider_is_not_found(frozen) -> None:
     with pytest.raises(DomainError) as raised:
         weekly_schedule_set(provider_id=987654, ranges=MORNINGS)
-    assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_FOUND, "providerId")
+    assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_FOUND, "provider_id")
 
 
 # --- publishing ---------------------------------------------------------------------------------------------------
@@ -250,7 +244,7 @@ def test_an_override_with_other_hours_replaces_the_weekly_hours_of_that_date(fro
 def test_overrides_are_validated(frozen) -> None:
     provider = provider_in(NEW_YORK)
     cases = [
-        (date(2030, 1, 6), [], ErrorCode.IN_THE_PAST, "date"),  # yesterday in New York
+        (date(2030, 1, 6), [], ErrorCode.IN_THE_PAST, "day"),  # yesterday in New York
         (
             date(2030, 1, 9),
             [LocalRange(time(9), time(11)), LocalRange(time(10), time(12))],
@@ -267,7 +261,7 @@ def test_overrides_are_validated(frozen) -> None:
     assert not DateOverride.objects.exists()
     with pytest.raises(DomainError) as raised:
         date_override_delete(provider_id=provider.pk, day=date(2030, 1, 9))
-    assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_FOUND, "date")
+    assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_FOUND, "day")
 
 
 def test_today_may_be_overridden_in_the_providers_own_zone(frozen) -> None:
@@ -326,7 +320,7 @@ def test_time_zone_of_a_provider_without_a_schedule_is_only_recorded(frozen) -> 
     assert (refreshed(provider).time_zone, changes) == ("Asia/Kathmandu", None)
     with pytest.raises(DomainError) as raised:
         provider_time_zone_set(provider_id=provider.pk, time_zone="Asia/Katmandoo")
-    assert (raised.value.code, raised.value.field) == (ErrorCode.UNKNOWN_TIME_ZONE, "timeZone")
+    assert (raised.value.code, raised.value.field) == (ErrorCode.UNKNOWN_TIME_ZONE, "time_zone")
     assert refreshed(provider).time_zone == "Asia/Kathmandu"
 
 
@@ -335,7 +329,7 @@ def test_a_zone_whose_offset_is_off_the_slot_grid_is_refused(frozen) -> None:
     provider = provider_in("UTC")
     with pytest.raises(DomainError) as raised:
         provider_time_zone_set(provider_id=provider.pk, time_zone="Asia/Kolkata")
-    assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_ALIGNED, "timeZone")
+    assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_ALIGNED, "time_zone")
     assert refreshed(provider).time_zone == "UTC"
 
 

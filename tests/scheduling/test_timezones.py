@@ -7,14 +7,15 @@ import pytest
 from django.test import override_settings
 
 from reservation.errors import DomainError, ErrorCode
-from reservation.services.schedules import LocalRange, local_range_to_utc
+from reservation.grid import is_on_grid
 from reservation.timezones import (
+    LocalRange,
     check_zone_fits_grid,
     get_zone,
-    is_on_grid,
     is_time_zone,
     local_date,
     local_day,
+    local_range_to_utc,
     local_to_utc,
 )
 from tests.scheduling.conftest import NEW_YORK, SYDNEY
@@ -39,7 +40,7 @@ def test_anything_else_is_an_unknown_time_zone(name: str) -> None:
     assert not is_time_zone(name)
     with pytest.raises(DomainError) as raised:
         get_zone(name)
-    assert (raised.value.code, raised.value.field) == (ErrorCode.UNKNOWN_TIME_ZONE, "timeZone")
+    assert (raised.value.code, raised.value.field) == (ErrorCode.UNKNOWN_TIME_ZONE, "time_zone")
 
 
 def test_an_ordinary_local_time_has_one_instant() -> None:
@@ -127,7 +128,7 @@ def test_an_offset_that_is_not_a_multiple_of_15_minutes_is_not_aligned() -> None
 def test_with_hour_long_slots_a_half_hour_offset_is_not_aligned() -> None:
     with pytest.raises(DomainError) as raised:
         check_zone_fits_grid(ZoneInfo("Asia/Kolkata"), NOW)
-    assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_ALIGNED, "timeZone")
+    assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_ALIGNED, "time_zone")
     check_zone_fits_grid(NY, NOW)
 
 

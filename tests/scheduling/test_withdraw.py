@@ -12,7 +12,7 @@ import pytest
 from reservation.errors import DomainError, ErrorCode
 from reservation.models import Appointment, Provider, Reservation
 from reservation.services.availability import appointment_bulk_create
-from reservation.services.schedules import KeptReason, availability_withdraw
+from reservation.services.withdrawal import KeptReason, availability_withdraw
 from tests.factories import NOW, gid, make_client, make_provider, make_reservation, make_slot
 from tests.scheduling.conftest import APPOINTMENTS_ON_DATE, AVAILABILITY_WITHDRAW, provider_id
 
@@ -262,4 +262,4 @@ def test_domain_withdrawal_reports_reasons_in_start_order(frozen) -> None:
     ]
     with pytest.raises(DomainError) as raised:
         availability_withdraw(provider_id=987654, appointment_ids=[slots[1].pk])
-    assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_FOUND, "providerId")
+    assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_FOUND, "provider_id")

@@ -12,6 +12,7 @@ from graphene import ResolveInfo
 from api.auth.permissions import scope
 from api.core.context import context_of
 from reservation.models import Reservation, ReservationEvent
+from reservation.selectors import reservation_histories
 
 from .futures import Future
 
@@ -41,13 +42,13 @@ def load_confirmed_reservation(info: ResolveInfo, appointment_id: int) -> Future
     return context_of(info).loaders.get("confirmed-reservation", batch).load(appointment_id)
 
 
-def load_history(info: ResolveInfo, reservation_id: int) -> Future[Any]:
-    """A future of reservation ``reservation_id``'s events, oldest first (one query for all reservations)."""
+def load_history(info: ResolveInfo, reservation: Reservation) -> Future[Any]:
+    """A future of ``reservation``'s history at the request's instant, oldest first, its expiry derived
+    (`reservation.selectors.reservation_histories`); one query for every reservation of the response."""
+    context = context_of(info)
 
-    def batch(keys: list[int]) -> Sequence[list[ReservationEvent]]:
-        grouped: dict[int, list[ReservationEvent]] = {key: [] for key in keys}
-        for event in ReservationEvent.objects.filter(reservation_id__in=keys).order_by("at", "id"):
-            grouped[event.reservation_id].append(event)
-        return [grouped[key] for key in keys]
+    def batch(keys: list[Reservation]) -> Sequence[list[ReservationEvent]]:
+        histories = reservation_histories(keys, context.now)
+        return [histories[key.pk] for key in keys]
 
-    return context_of(info).loaders.get("reservation-history", batch).load(reservation_id)
+    return context.loaders.get("reservation-history", batch).load(reservation)

@@ -1,0 +1,201 @@
+"""Reads: the questions the API, the admin and the commands ask of the schedule. Nothing here writes.
+
+Building blocks live on the models' querysets (``Appointment.objects.available(now)``,
+``Reservation.objects.in_state(state, now)``); a read that takes more than one of them, or several queries,
+is a selector here, so that every caller gets the same answer. Time-dependent reads take ``now`` (aware).
+"""
+
+import hmac
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache, reduce
+from operator import or_
+from zoneinfo import ZoneInfo
+
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+
+from reservation import rules
+from reservation.errors import DomainError
+from reservation.models import (
+    Appointment,
+    CalendarFeed,
+    DateOverride,
+    EventKind,
+    Provider,
+    Reservation,
+    ReservationEvent,
+    ReservationState,
+    SlotState,
+    WeeklyScheduleRange,
+)
+from reservation.timezones import get_zone, known_time_zone_names, local_date
+
+# --- slots ----------------------------------------------------------------------------------------------------
+
+
+def slots_with_state(now: datetime, slots: QuerySet[Appointment] | None = None) -> QuerySet[Appointment]:
+    """``slots`` (by default every slot) annotated with ``state``, a `SlotState`, at ``now``.
+
+    BOOKED (a confirmed reservation), HELD (a live hold), OPEN (exactly ``Appointment.objects.available(now)``:
+    free, offered, at least the minimum notice ahead), WITHDRAWN, or else CLOSED (inside the notice period or
+    past), in that order of precedence. One query.
+    """
+    slots = Appointment.objects.all() if slots is None else slots
+    reservations = Reservation.objects.filter(appointment=OuterRef("pk"))
+    available = Appointment.objects.available(now).filter(pk=OuterRef("pk"))
+    return slots.annotate(
+        state=Case(
+            When(Exists(reservations.confirmed()), then=Value(SlotState.BOOKED.value)),
+            When(Exists(reservations.held(now)), then=Value(SlotState.HELD.value)),
+            When(Exists(available), then=Value(SlotState.OPEN.value)),
+            When(withdrawn_at__isnull=False, then=Value(SlotState.WITHDRAWN.value)),
+            default=Value(SlotState.CLOSED.value),
+        )
+    )
+
+
+# --- reservations -----------------------------------------------------------------------------------------------
+
+
+def reservation_histories(reservations: Sequence[Reservation], now: datetime) -> dict[int, list[ReservationEvent]]:
+    """Each reservation's history at ``now``, oldest first, by reservation id. One query.
+
+    The recorded events, and for a hold that ran out unconfirmed an EXPIRED event at its ``expires_at``, made
+    up here and never stored: the history says it expired whether or not anyone reserved the slot since
+    (nothing can happen to an expired hold afterwards, so it is always the last event).
+    """
+    histories: dict[int, list[ReservationEvent]] = {reservation.pk: [] for reservation in reservations}
+    recorded = ReservationEvent.objects.filter(reservation_id__in=list(histories)).order_by("at", "id")
+    for event in recorded:
+        histories[event.reservation_id].append(event)
+    for reservation in reservations:
+        if reservation.state_at(now) is ReservationState.EXPIRED:
+            expiry = ReservationEvent(reservation=reservation, kind=EventKind.EXPIRED.value, at=reservation.expires_at)
+            histories[reservation.pk].append(expiry)
+    return histories
+
+
+# --- weekly schedules -----------------------------------------------------------------------------------------
+
+
+def weekly_schedule_of(provider_ids: Sequence[int]) -> dict[int, list[WeeklyScheduleRange]]:
+    """The weekly schedule ranges of each provider, by weekday and start (one query)."""
+    result: dict[int, list[WeeklyScheduleRange]] = defaultdict(list)
+    ranges = WeeklyScheduleRange.objects.filter(provider_id__in=provider_ids).order_by("weekday", "start_time")
+    for row in ranges:
+        result[row.provider_id].append(row)
+    return result
+
+
+def provider_today(provider: Provider, now: datetime) -> date:
+    """The provider's local date at ``now`` (the UTC date if their zone is unknown to this machine)."""
+    try:
+        return local_date(now, get_zone(provider.time_zone))
+    except DomainError:
+        return now.astimezone(UTC).date()
+
+
+def upcoming_overrides_of(providers: Sequence[Provider], now: datetime) -> dict[int, list[DateOverride]]:
+    """Each provider's date overrides from their local today on, by date, with their ranges (two queries)."""
+    result: dict[int, list[DateOverride]] = defaultdict(list)
+    if not providers:
+        return result
+    today = {provider.pk: provider_today(provider, now) for provider in providers}
+    overrides = DateOverride.objects.filter(provider_id__in=list(today), date__gte=min(today.values()))
+    for override in overrides.order_by("date").prefetch_related("ranges"):
+        if override.date >= today[override.provider_id]:
+            result[override.provider_id].append(override)
+    return result
+
+
+@lru_cache(maxsize=4)
+def _zones_by_local_date(minute: datetime) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The zone names whose local date at ``minute`` is the UTC date's day before, and its day after."""
+    utc_date = minute.date()
+    behind, ahead = [], []
+    for name in sorted(known_time_zone_names()):
+        local = local_date(minute, ZoneInfo(name))
+        if local < utc_date:
+            behind.append(name)
+        elif local > utc_date:
+            ahead.append(name)
+    return tuple(behind), tuple(ahead)
+
+
+def providers_due_for_publishing(now: datetime, limit: int | None = None) -> list[Provider]:
+    """Providers with a schedule whose published horizon ends before their local today + 27 days (the horizon,
+    ``RESERVATION_SCHEDULE_HORIZON_DAYS``), the furthest behind first; at most ``limit`` of them.
+
+    One query. A provider is due when ``schedule_published_until < local today + horizon - 1``; local today
+    is the UTC date, the day before or the day after, by zone, so the condition is spelled out per group.
+    """
+    horizon = rules.schedule_horizon_days()
+    utc_now = now.astimezone(UTC)
+    behind, ahead = _zones_by_local_date(utc_now.replace(second=0, microsecond=0))
+    last_if_today = utc_now.date() + timedelta(days=horizon - 1)  # the target of zones on the UTC date
+    due = (
+        Q(schedule_published_until__lt=last_if_today - timedelta(days=1))
+        | (Q(schedule_published_until=last_if_today - timedelta(days=1)) & ~Q(time_zone__in=behind))
+        | Q(schedule_published_until=last_if_today, time_zone__in=ahead)
+    )
+    providers = Provider.objects.filter(due).order_by("schedule_published_until", "pk")
+    return list(providers if limit is None else providers[:limit])
+
+
+# --- calendar feeds -------------------------------------------------------------------------------------------
+
+FEED_TOKEN_MAX_LENGTH = 64  # CalendarFeed.token's column
+FEED_TOKEN_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+FEED_PAST_WINDOW = timedelta(days=30)
+"""A feed lists confirmed bookings from this long before now ..."""
+FEED_FUTURE_WINDOW = timedelta(days=365)
+"""... to this long after."""
+FEED_ENDED_KEPT_FOR = timedelta(days=30)
+"""A cancelled or rescheduled booking stays in the feed (as cancelled) this long after it ended."""
+FEED_CALLED_OFF = (ReservationState.CANCELLED, ReservationState.RESCHEDULED)
+
+
+def calendar_feed_by_token(token: str) -> CalendarFeed | None:
+    """The feed whose secret is ``token``, with its user and their profiles; None if there is none or the
+    user is inactive. A malformed token is refused without a query."""
+    if not 0 < len(token) <= FEED_TOKEN_MAX_LENGTH or not FEED_TOKEN_ALPHABET.issuperset(token):
+        return None
+    feed = CalendarFeed.objects.select_related("user__provider", "user__client").filter(token=token).first()
+    # The lookup found an equal token; compare again in constant time in case a collation ever folds case.
+    if feed is None or not feed.user.is_active or not hmac.compare_digest(feed.token, token):
+        return None
+    return feed
+
+
+def calendar_feed_reservations(feed: CalendarFeed, now: datetime) -> list[Reservation]:
+    """The reservations ``feed`` lists at ``now``: confirmed bookings in the window, and recently called-off
+    ones still to come; with their slot, provider and client; by start time. One query (none for staff).
+
+    A provider's feed has the bookings of their slots, a client's their own; a user with both profiles both.
+    """
+    provider = getattr(feed.user, "provider", None)
+    client = getattr(feed.user, "client", None)
+    whose = [
+        *([Q(appointment__provider_id=provider.pk)] if provider is not None else []),
+        *([Q(client_id=client.pk)] if client is not None else []),
+    ]
+    if not whose:
+        return []
+    booked = Q(ended_at__isnull=True)
+    called_off = Q(
+        end_reason__in=[state.value for state in FEED_CALLED_OFF],
+        ended_at__gte=now - FEED_ENDED_KEPT_FOR,
+        appointment__start_time__gte=now,
+    )
+    return list(
+        Reservation.objects.filter(
+            reduce(or_, whose),
+            booked | called_off,
+            confirmed_at__isnull=False,
+            appointment__start_time__gte=now - FEED_PAST_WINDOW,
+            appointment__start_time__lt=now + FEED_FUTURE_WINDOW,
+        )
+        .select_related("appointment__provider", "client")
+        .order_by("appointment__start_time", "pk")
+    )

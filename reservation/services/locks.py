@@ -1,0 +1,60 @@
+"""Row locks, taken in one order by every write so that no two writes can deadlock.
+
+The order: a provider's row (schedule, time zone and withdrawal changes), then slot rows in primary-key order,
+then a client's row, then reservation rows. A write takes only the locks it needs, but never one out of this
+order. Each helper must run inside ``transaction.atomic()``; the lock is held until the transaction ends. On
+SQLite, ``select_for_update`` is a no-op and the settings' ``BEGIN IMMEDIATE`` serializes writers instead.
+"""
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
+
+from reservation.errors import DomainError, ErrorCode
+from reservation.models import Appointment, Client, Provider, Reservation
+
+T = TypeVar("T")
+CHUNK = 500
+"""IDs per ``IN (...)`` list: SQLite refuses more than 999 parameters in one statement."""
+
+
+def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``items`` in consecutive slices of at most `CHUNK`."""
+    for index in range(0, len(items), CHUNK):
+        yield items[index : index + CHUNK]
+
+
+def lock_provider(provider_id: int) -> Provider:
+    """The provider's row, locked; `DomainError(NOT_FOUND)` on ``provider_id`` if there is none."""
+    provider = Provider.objects.select_for_update().filter(pk=provider_id).first()
+    if provider is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "No provider with this ID.", "provider_id")
+    return provider
+
+
+def lock_slots(appointment_ids: Iterable[int], *, offered_only: bool = False) -> dict[int, Appointment]:
+    """The slots among ``appointment_ids`` that exist (only those not withdrawn, with ``offered_only``), locked
+    in primary-key order, by primary key."""
+    locked: dict[int, Appointment] = {}
+    for chunk in chunks(sorted(set(appointment_ids))):
+        slots = Appointment.objects.select_for_update().filter(pk__in=chunk)
+        if offered_only:
+            slots = slots.filter(withdrawn_at__isnull=True)
+        locked.update((slot.pk, slot) for slot in slots.order_by("pk"))
+    return locked
+
+
+def lock_client(client_id: int) -> Client:
+    """The client's row, locked; `DomainError(NOT_FOUND)` on ``client_id`` if there is none."""
+    client = Client.objects.select_for_update().filter(pk=client_id).first()
+    if client is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "No client with this ID.", "client_id")
+    return client
+
+
+def lock_reservation(reservation_id: int) -> Reservation:
+    """The reservation with its slot, both locked (the slot first); NOT_FOUND on ``reservation_id``."""
+    slot_id = Reservation.objects.filter(pk=reservation_id).values_list("appointment_id", flat=True).first()
+    if slot_id is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "No reservation with this ID.", "reservation_id")
+    lock_slots([slot_id])
+    return Reservation.objects.select_for_update().get(pk=reservation_id)
