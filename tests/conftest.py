@@ -1,7 +1,16 @@
-"""Shared fixtures: a GraphQL client for the real endpoint, a frozen clock, database vendor checks."""
+"""The fixtures every test may use: a GraphQL client for the real endpoint, a frozen clock, people, slots and the
+shared worlds (`tests.factories`), and database vendor checks.
+
+The tests mirror the code: ``tests/<package>/test_<module>.py`` tests ``<package>/<module>.py`` (a module with
+many tests has several, ``test_<module>_<topic>.py``, or a folder of its own, ``tests/api/core/filters/``).
+Cross-cutting suites keep their own folders: ``examples/`` (the example operations), ``concurrency/`` (real
+threads on PostgreSQL), ``auth/`` and ``security/`` (who may call, and the edge), ``devops/``. Shared builders
+are in `tests.factories`, documents and response helpers in `tests.graphql`, thread races in `tests.threads`,
+real services in `tests.services`; nothing is defined twice.
+"""
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -13,25 +22,17 @@ from django.test import Client as HttpClient
 from freezegun import freeze_time
 from freezegun.api import FrozenDateTimeFactory
 
-from api.auth.tokens import issue_access_token
 from reservation.models import Appointment, Client, Provider
-from tests.factories import NOW, make_client, make_provider, make_slot
+from tests.factories import NOW, CalendarSchedule, Cast, make_client, make_provider, make_slot
+from tests.graphql import STAFF, GraphQL, bearer
 
-GraphQL = Callable[..., dict[str, Any]]
-
-
-STAFF: Any = object()  # `as_user` default: act as the `staff_user` fixture
+__all__ = ["STAFF", "GraphQL", "bearer", "on_postgresql"]  # tests import these from here too
 
 
 @pytest.fixture
 def staff_user(db: None) -> User:
     """A support-staff user (staff and superuser)."""
     return User.objects.create_user("staff", password="staff-password-2030", is_staff=True, is_superuser=True)
-
-
-def bearer(user: User) -> dict[str, str]:
-    """HTTP headers authenticating as ``user`` with a freshly issued access token."""
-    return {"Authorization": f"Bearer {issue_access_token(user)[0]}"}
 
 
 @pytest.fixture
@@ -95,6 +96,18 @@ def patient() -> Client:
 def slot(provider: Provider) -> Appointment:
     """A slot of ``provider`` two days after `NOW`: reservable under the frozen clock."""
     return make_slot(provider, NOW + timedelta(days=2))
+
+
+@pytest.fixture
+def cast(db: None, frozen: FrozenDateTimeFactory, staff_user: User) -> Cast:
+    """The lifecycle's people (`tests.factories.Cast`), under the frozen clock."""
+    return Cast.make(staff_user)
+
+
+@pytest.fixture
+def schedule(db: None, frozen: FrozenDateTimeFactory) -> CalendarSchedule:
+    """The calendar feeds' people and reservations (`tests.factories.CalendarSchedule`), under the frozen clock."""
+    return CalendarSchedule.make()
 
 
 def on_postgresql() -> bool:

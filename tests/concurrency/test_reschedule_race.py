@@ -36,8 +36,8 @@ from reservation.services.reservations import (
     reservation_release,
     reservation_reschedule,
 )
-from tests.concurrency.test_reservation_race import Outcome, assert_no_crash, future_start, race
 from tests.factories import NOW, make_client, make_provider, make_reservation, make_slot
+from tests.threads import Outcome, assert_no_crash, future_start, race
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 

@@ -35,9 +35,9 @@ from django.contrib.auth.models import User
 from django.test import Client as HttpClient
 
 from reservation.models import Appointment, Client, Provider
-from tests.conftest import STAFF
 from tests.examples import EXAMPLES, MUTATIONS, Example, assert_no_errors, example
 from tests.factories import NOW, gid, make_client, make_provider, make_reservation, make_slot
+from tests.graphql import STAFF
 
 SNAPSHOTS_DIR = Path(__file__).resolve().parent / "snapshots"
 

@@ -22,8 +22,10 @@ from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 
 from reservation.models import ENDED_STATES, Appointment, Client, Provider, Reservation, ReservationState
+from reservation.services.schedules import weekly_schedule_set
 from tests.examples import EXAMPLES, Example, assert_no_errors, example
-from tests.factories import NOW, make_client, make_provider, make_reservation
+from tests.factories import MORNINGS, NOW, make_client, make_provider, make_reservation, refreshed
+from tests.graphql import bearer
 
 SIZES = (5, 500)
 SLOTS_PER_PROVIDER = 50
@@ -196,3 +198,38 @@ def test_the_dataset_has_every_state(frozen) -> None:
         available = Appointment.objects.available(NOW).count()
         assert min(*states.values(), free) > 0, (size, states, free)
         assert available == free + states[ReservationState.EXPIRED], (size, states, free, available)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_example_queries_never_write_even_when_a_schedule_is_due(client, staff_user, frozen, method) -> None:
+    """Every example query runs SELECTs only, without row locks, over GET and POST, even a week after a weekly
+    schedule was published: the horizon moves when schedules are written and daily (``publish_schedules``),
+    never during a read, so reads could be served by a replica."""
+    populate(0, SIZES[0])
+    provider = Provider.objects.order_by("pk").first()
+    assert provider is not None
+    weekly_schedule_set(provider_id=provider.pk, ranges=MORNINGS)
+    frozen.tick(timedelta(days=7))
+    published = refreshed(provider).schedule_published_until
+    queries = [operation for operation in EXAMPLES if not operation.is_mutation]
+
+    for operation in queries:
+        variables = json.dumps(operation.variables)
+        with CaptureQueriesContext(connection) as context:
+            if method == "GET":
+                response = client.get(
+                    "/graphql", {"query": operation.query, "variables": variables}, headers=bearer(staff_user)
+                )
+            else:
+                response = client.post(
+                    "/graphql",
+                    json.dumps({"query": operation.query, "variables": operation.variables}),
+                    content_type="application/json",
+                    headers=bearer(staff_user),
+                )
+        assert_no_errors(operation, response.json())
+        statements = [query["sql"].lstrip().upper() for query in context.captured_queries]
+        assert statements, operation.name
+        assert [sql for sql in statements if not sql.startswith("SELECT") or "FOR UPDATE" in sql] == [], operation.name
+
+    assert refreshed(provider).schedule_published_until == published

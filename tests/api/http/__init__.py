@@ -1,0 +1,1 @@
+"""Tests of api/http: the HTTP edge (the edge's own checks are in tests/security)."""

@@ -1,0 +1,1 @@
+"""Tests of api/mutation: every mutation through /graphql, as a client sends it."""

@@ -1,0 +1,1 @@
+"""Tests of api/query: the types and root fields through /graphql."""

@@ -1,0 +1,1 @@
+"""Tests of reservation/: the domain (models, services, selectors, rules, admin, commands)."""

@@ -1,0 +1,1 @@
+"""Tests of reservation/services: the writes."""

@@ -1,1 +1,0 @@
-"""Time zones, weekly schedules with date overrides, and withdrawing availability."""
