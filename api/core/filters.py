@@ -66,7 +66,7 @@ class NodeIdFilter(django_filters.Filter):
 
 
 class OrderByFilter(TypedFilter):
-    """``orderBy``: a list of values of ``sorting``'s enum; replaces the list's default order (`api.core.sorting`)."""
+    """``orderBy``: a list of values of ``sorting``'s enum; without it, the `Sorting`'s default (`api.core.sorting`)."""
 
     field_class = forms.MultipleChoiceField
 
@@ -76,7 +76,8 @@ class OrderByFilter(TypedFilter):
         super().__init__(input_type=sorting.argument(), choices=[(value, value) for value in sorting.values], **kwargs)
 
     def filter(self, qs: QuerySet[Any], value: list[str]) -> QuerySet[Any]:
-        return qs.order_by(*self.sorting.fields(value)) if value else qs
+        """The rows in the order asked, or in the `Sorting`'s default order: the list's only default."""
+        return qs.order_by(*self.sorting.fields(value))
 
 
 class NameSearchFilter(django_filters.CharFilter):

@@ -53,7 +53,7 @@ class ReservationCreate(DomainMutation):
         else:
             raise InputError(ErrorCode.INVALID, "Say which client the reservation is for.", "clientId")
         require_client(viewer, client_id)
-        limit_reservation(context_of(info).request, viewer.user_id)  # type: ignore[arg-type]
+        count_against_limits(info, viewer)
         reservation = reservation_create(
             client_id=client_id,
             appointment_id=decode_global_id(data["appointment_id"], "AppointmentType", "appointmentId"),
@@ -80,29 +80,30 @@ class ReservationConfirm(DomainMutation):
 
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "ReservationConfirm":
-        viewer = get_viewer(info)
-        require_authenticated(viewer)
-        reservation_id, client_id, _ = visible_reservation(viewer, data["reservation_id"])
-        require_client(viewer, client_id)
-        limit_reservation(context_of(info).request, viewer.user_id)  # type: ignore[arg-type]
+        viewer, reservation_id = callers_reservation(info, data["reservation_id"])
+        count_against_limits(info, viewer)
         reservation = reservation_confirm(reservation_id=reservation_id, actor=viewer)
         return cls(reservation=reservation, errors=[])
 
 
-def visible_reservation(viewer: Viewer, global_id: str) -> tuple[int, int, int]:
-    """Decode a reservation's global ID: (reservation id, its client id, its slot's provider id).
-
-    Raises NOT_FOUND for a reservation the caller may not see, exactly as for one that does not exist.
-    """
+def callers_reservation(info: graphene.ResolveInfo, global_id: str, *, its_client: bool = True) -> tuple[Viewer, int]:
+    """The signed-in caller and the reservation ``global_id`` decodes to, which the caller must be able to see
+    (NOT_FOUND otherwise, exactly as for one that does not exist) and, with ``its_client``, be the client of or
+    staff (FORBIDDEN otherwise). Raises UNAUTHENTICATED without a signed-in caller."""
+    viewer = get_viewer(info)
+    require_authenticated(viewer)
     reservation_id = decode_global_id(global_id, "ReservationType", "reservationId")
-    row = (
-        scope(Reservation.objects.filter(pk=reservation_id), viewer)
-        .values_list("client_id", "appointment__provider_id")
-        .first()
-    )
-    if row is None:
+    client_id = scope(Reservation.objects.filter(pk=reservation_id), viewer).values_list("client_id", flat=True).first()
+    if client_id is None:
         raise InputError(ErrorCode.NOT_FOUND, "No reservation with this ID.", "reservationId")
-    return reservation_id, row[0], row[1]
+    if its_client:
+        require_client(viewer, client_id)
+    return viewer, reservation_id
+
+
+def count_against_limits(info: graphene.ResolveInfo, viewer: Viewer) -> None:
+    """Count one reservation mutation of the (signed-in) caller against the rate limits; RATE_LIMITED beyond."""
+    limit_reservation(context_of(info).request, viewer.user_id)  # type: ignore[arg-type]  # signed in
 
 
 class ReservationRelease(DomainMutation):
@@ -122,11 +123,8 @@ class ReservationRelease(DomainMutation):
 
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "ReservationRelease":
-        viewer = get_viewer(info)
-        require_authenticated(viewer)
-        reservation_id, client_id, _ = visible_reservation(viewer, data["reservation_id"])
-        require_client(viewer, client_id)
-        limit_reservation(context_of(info).request, viewer.user_id)  # type: ignore[arg-type]
+        viewer, reservation_id = callers_reservation(info, data["reservation_id"])
+        count_against_limits(info, viewer)
         return cls(reservation=reservation_release(reservation_id=reservation_id, actor=viewer), errors=[])
 
 
@@ -151,10 +149,9 @@ class ReservationCancel(DomainMutation):
 
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "ReservationCancel":
-        viewer = get_viewer(info)
-        require_authenticated(viewer)
-        reservation_id, _, _ = visible_reservation(viewer, data["reservation_id"])
-        limit_reservation(context_of(info).request, viewer.user_id)  # type: ignore[arg-type]
+        # Who may cancel what (a client a booking, a provider with a reason) is the service's rule.
+        viewer, reservation_id = callers_reservation(info, data["reservation_id"], its_client=False)
+        count_against_limits(info, viewer)
         reservation = reservation_cancel(reservation_id=reservation_id, actor=viewer, reason=data.get("reason") or "")
         return cls(reservation=reservation, errors=[])
 
@@ -179,12 +176,9 @@ class ReservationReschedule(DomainMutation):
 
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "ReservationReschedule":
-        viewer = get_viewer(info)
-        require_authenticated(viewer)
-        reservation_id, client_id, _ = visible_reservation(viewer, data["reservation_id"])
-        require_client(viewer, client_id)
+        viewer, reservation_id = callers_reservation(info, data["reservation_id"])
         appointment_id = decode_global_id(data["appointment_id"], "AppointmentType", "appointmentId")
-        limit_reservation(context_of(info).request, viewer.user_id)  # type: ignore[arg-type]
+        count_against_limits(info, viewer)
         moved = reservation_reschedule(reservation_id=reservation_id, appointment_id=appointment_id, actor=viewer)
         return cls(reservation=moved, errors=[])
 

@@ -118,8 +118,8 @@ class AppointmentQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_appointments(root: None, info: graphene.ResolveInfo, **kwargs: Any) -> Any:
-        return Appointment.objects.order_by("start_time", "id")
+        return Appointment.objects.all()  # in AppointmentFilter's order (api.core.sorting.APPOINTMENT_ORDER)
 
     @staticmethod
     def resolve_available_appointments(root: None, info: graphene.ResolveInfo, **kwargs: Any) -> Any:
-        return Appointment.objects.available(context_of(info).now).order_by("start_time", "id")
+        return Appointment.objects.available(context_of(info).now)  # in AppointmentFilter's order

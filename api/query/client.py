@@ -134,4 +134,4 @@ class ClientQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_clients(root: None, info: graphene.ResolveInfo, **kwargs: Any) -> Any:
-        return Client.objects.order_by("last_name", "first_name", "id")
+        return Client.objects.all()  # in ClientFilter's order (api.core.sorting.CLIENT_ORDER)

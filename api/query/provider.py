@@ -142,4 +142,4 @@ class ProviderQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_providers(root: None, info: graphene.ResolveInfo, **kwargs: Any) -> Any:
-        return Provider.objects.order_by("last_name", "first_name", "id")
+        return Provider.objects.all()  # in ProviderFilter's order (api.core.sorting.PROVIDER_ORDER)

@@ -153,4 +153,4 @@ class ReservationQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_reservations(root: None, info: graphene.ResolveInfo, **kwargs: Any) -> Any:
-        return Reservation.objects.order_by("-created_at", "-id")
+        return Reservation.objects.all()  # in ReservationFilter's order (api.core.sorting.RESERVATION_ORDER)

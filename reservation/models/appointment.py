@@ -7,6 +7,8 @@ from django.db.models import Exists, OuterRef, Q
 
 from reservation import rules
 
+from .reservation import Reservation
+
 
 class SlotSource(models.TextChoices):
     """What published a slot."""
@@ -41,8 +43,6 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         Not withdrawn, free of live reservations (confirmed, or held and not yet expired) and starting at least
         the minimum notice (24 h) after ``now``.
         """
-        from .reservation import Reservation
-
         live = Reservation.objects.live(now).filter(appointment=OuterRef("pk"))
         return self.filter(start_time__gte=now + rules.minimum_notice(), withdrawn_at__isnull=True).exclude(
             Exists(live)
@@ -50,8 +50,6 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
 
     def confirmed(self) -> "AppointmentQuerySet":
         """Slots booked by a confirmed reservation."""
-        from .reservation import Reservation
-
         return self.filter(Exists(Reservation.objects.confirmed().filter(appointment=OuterRef("pk"))))
 
 

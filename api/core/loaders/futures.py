@@ -74,13 +74,6 @@ class Future(Generic[T]):
             callback()
 
 
-def settled(value: T) -> Future[T]:
-    """A future that already has ``value``."""
-    future: Future[T] = Future()
-    future.set_result(value)
-    return future
-
-
 def then(future: Future[Any], transform: Callable[[Any], Any]) -> Future[Any]:
     """A future of ``transform(value)`` once ``future`` has its value; ``transform`` may return a future.
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from api.core.loaders.futures import Future, InvalidStateError, settled, then
+from api.core.loaders.futures import Future, InvalidStateError, then
 
 
 def test_a_future_is_read_once_settled_and_settled_once() -> None:
@@ -50,7 +50,9 @@ def test_then_transforms_the_value_and_follows_a_returned_future() -> None:
     inner.set_result("two")
 
     assert chained.result() == "two"
-    assert then(settled(1), lambda value: "other").result() == "other"
+    done: Future[int] = Future()
+    done.set_result(1)
+    assert then(done, lambda value: "other").result() == "other"
 
 
 def test_then_passes_on_exceptions_of_the_source_and_of_the_transform() -> None:
@@ -62,7 +64,9 @@ def test_then_passes_on_exceptions_of_the_source_and_of_the_transform() -> None:
         raise ZeroDivisionError
 
     assert isinstance(passed_on.exception(), KeyError)
-    assert isinstance(then(settled(1), transform).exception(), ZeroDivisionError)
+    done: Future[int] = Future()
+    done.set_result(1)
+    assert isinstance(then(done, transform).exception(), ZeroDivisionError)
 
 
 def test_then_keeps_the_deferred_callback_of_its_source() -> None:
