@@ -28,6 +28,7 @@ from typing import Any
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject, empty
 from graphql import FieldNode, OperationDefinitionNode
 
@@ -108,7 +109,14 @@ def _outcome(observation: Observation, status: int) -> str:
 
 
 def _route(request: HttpRequest) -> str:
+    """The URL pattern that matched (``graphql``, ``calendar/<str:token>.ics``), also when a middleware answered
+    before the URL was resolved (the token check); ``static`` or ``unmatched`` otherwise."""
     match = getattr(request, "resolver_match", None)
+    if match is None:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            match = None
     if match is not None and match.route:
         return str(match.route)
     if request.path_info.startswith("/static/"):

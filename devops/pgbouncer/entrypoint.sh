@@ -5,6 +5,11 @@
 #   POSTGRES_PASSWORD     required: the password of POSTGRES_USER, for the app's login and PgBouncer's own
 #   POSTGRES_HOST/PORT    PostgreSQL (default db:5432)            POSTGRES_USER/POSTGRES_DB  (default reservation)
 #   PGBOUNCER_PORT        where it listens (default 6432)
+#   PGBOUNCER_AUTH_TYPE   how app servers log in to PgBouncer (default md5): each request opens a connection
+#                        (CONN_MAX_AGE=0 through PgBouncer), and PgBouncer, single-threaded, would spend about
+#                        2 ms of CPU on every scram-sha-256 login; it logs in to PostgreSQL with scram-sha-256
+#                        (PostgreSQL 16's default), from the password in its userlist.
+#   PGBOUNCER_RUN_DIR     where its configuration is written (default /etc/pgbouncer/run)
 #   PGBOUNCER_POOL_SIZE   server connections to PostgreSQL (default 20)
 #   PGBOUNCER_MAX_CLIENT_CONN  client connections accepted, from every app thread (default 400)
 #   DATABASE_STATEMENT_TIMEOUT_MS / DATABASE_LOCK_TIMEOUT_MS  set on every server connection (3000 / 2000)
@@ -19,7 +24,7 @@ host="${POSTGRES_HOST:-db}"
 port="${POSTGRES_PORT:-5432}"
 user="${POSTGRES_USER:-reservation}"
 db="${POSTGRES_DB:-reservation}"
-dir=/etc/pgbouncer/run
+dir="${PGBOUNCER_RUN_DIR:-/etc/pgbouncer/run}"
 
 umask 077
 printf '"%s" "%s"\n' "$user" "$POSTGRES_PASSWORD" > "$dir/userlist.txt"
@@ -31,7 +36,7 @@ $db = host=$host port=$port dbname=$db user=$user connect_query='SET statement_t
 listen_addr = 0.0.0.0
 listen_port = ${PGBOUNCER_PORT:-6432}
 unix_socket_dir =
-auth_type = scram-sha-256
+auth_type = ${PGBOUNCER_AUTH_TYPE:-md5}
 auth_file = $dir/userlist.txt
 pool_mode = transaction
 default_pool_size = ${PGBOUNCER_POOL_SIZE:-20}
