@@ -43,6 +43,12 @@ mapfile -t MOUNTS < <(pip_mounts)
 cleanup() {
   "${PODMAN[@]}" rm -f "$CONTAINER" "$CONTAINER-pgbouncer" >/dev/null 2>&1 || true
   dropdb -h "$PG_HOST" -p "$PG_PORT" -U postgres --if-exists "$SMOKE_DB" >/dev/null 2>&1 || true
+  # Nothing is kept for the next run: the images and the bases go (KEEP_IMAGES=1 keeps them, for a look).
+  if [ "${KEEP_IMAGES:-0}" != "1" ]; then
+    "${PODMAN[@]}" rmi -f "$APP_IMAGE" "$NGINX_IMAGE" "$PGBOUNCER_IMAGE" localhost/python:3.11-slim-bookworm \
+      localhost/debian-minbase:bookworm >/dev/null 2>&1 || true
+    "${PODMAN[@]}" image prune -f >/dev/null 2>&1 || true
+  fi
 }
 trap cleanup EXIT
 
@@ -125,7 +131,7 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 [ -n "$ready" ] || { log "not ready after 120 s:"; "${PODMAN[@]}" logs "$CONTAINER" 2>&1 | tail -40; exit 1; }
-log "ready (the entrypoint migrated) $(( $(date +%s) - start - build_seconds )) s after the build"
+log "ready: the entrypoint migrated through PgBouncer and gunicorn answers /readyz"
 
 "${PODMAN[@]}" exec -e DJANGO_SUPERUSER_PASSWORD="$staff_password" "$CONTAINER" \
   python manage.py createsuperuser --noinput --username ci-staff --email ci-staff@example.invalid >/dev/null

@@ -32,7 +32,7 @@ PGBOUNCER_ENTRYPOINT = REPO / "devops" / "pgbouncer" / "entrypoint.sh"
 START_TIMEOUT = 30  # seconds for a server to answer
 STOP_TIMEOUT = 15  # seconds between SIGTERM and SIGKILL
 DB_NAME = "reservation"
-DB_PASSWORD = "stack-test-password"  # noqa: S105 - a throwaway server's; trust auth ignores it
+DB_PASSWORD = "stack-test-password"
 
 
 def free_port() -> int:
@@ -214,7 +214,23 @@ class PgBouncer:
     def show(self, what: str) -> list[dict[str, str]]:
         """PgBouncer's admin console: SHOW POOLS, SHOW CLIENTS, ..."""
         out = subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", "pgbouncer", "-A", "-F", "\t", "-X", "-c", f"SHOW {what}"],
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                "pgbouncer",
+                "-A",
+                "-F",
+                "\t",
+                "-X",
+                "-c",
+                f"SHOW {what}",
+            ],
             capture_output=True,
             text=True,
             timeout=20,
@@ -247,7 +263,14 @@ def start_pgbouncer(base: Path, postgresql: PostgreSQL, pool_size: int, **extra:
     }
     log = open(base / "pgbouncer.log", "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
-        as_postgres_user(["/usr/bin/env", *[f"{k}={v}" for k, v in env.items() if k.startswith(("POSTGRES_", "PGBOUNCER_", "DATABASE_"))], "sh", str(PGBOUNCER_ENTRYPOINT)]),
+        as_postgres_user(
+            [
+                "/usr/bin/env",
+                *[f"{k}={v}" for k, v in env.items() if k.startswith(("POSTGRES_", "PGBOUNCER_", "DATABASE_"))],
+                "sh",
+                str(PGBOUNCER_ENTRYPOINT),
+            ]
+        ),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -348,9 +371,9 @@ def gunicorn(base: Path, name: str, database_url: str, workers: int, threads: in
 
 
 def get(url: str, headers: dict[str, str] | None = None, timeout: float = 10) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - loopback
+    request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
@@ -365,9 +388,9 @@ def post_graphql(
     if token:
         headers["Authorization"] = f"Bearer {token}"
     body = json.dumps({"query": query, "variables": variables or {}}).encode()
-    request = urllib.request.Request(url + "/graphql", data=body, headers=headers)  # noqa: S310 - loopback
+    request = urllib.request.Request(url + "/graphql", data=body, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         raw = error.read()
@@ -389,7 +412,8 @@ def metric(text: str, name: str, **labels: str) -> float:
 def login(url: str, username: str, password: str) -> str:
     status, body = post_graphql(
         url,
-        "mutation($u: String!, $p: String!) { tokenCreate(input: {username: $u, password: $p}) { accessToken errors { code } } }",
+        "mutation($u: String!, $p: String!) { tokenCreate(input: {username: $u, password: $p})"
+        " { accessToken errors { code } } }",
         {"u": username, "p": password},
     )
     assert status == 200, body
@@ -399,7 +423,16 @@ def login(url: str, username: str, password: str) -> str:
 
 def create_staff(postgresql: PostgreSQL, username: str, password: str) -> None:
     subprocess.run(
-        [sys.executable, "manage.py", "createsuperuser", "--noinput", "--username", username, "--email", "s@example.invalid"],
+        [
+            sys.executable,
+            "manage.py",
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            username,
+            "--email",
+            "s@example.invalid",
+        ],
         cwd=REPO,
         env={**production_env(postgresql.url(), redis_database=13), "DJANGO_SUPERUSER_PASSWORD": password},
         capture_output=True,

@@ -83,7 +83,7 @@ def test_every_secret_is_required_with_no_default():
     # No literal secret either: every password, key and secret in an environment comes from a variable.
     for name, service in SERVICES.items():
         for key, value in (service.get("environment") or {}).items():
-            if re.search(r"SECRET|PASSWORD|SIGNING_KEY", key) or "://" in str(value) and "@" in str(value):
+            if re.search(r"SECRET|PASSWORD|SIGNING_KEY", key) or ("://" in str(value) and "@" in str(value)):
                 assert "${" in str(value), f"{name}.{key} is written out in compose.yml"
 
 
@@ -134,8 +134,10 @@ def test_two_or_more_app_replicas_behind_nginx_through_pgbouncer():
     assert environment["RUN_MIGRATIONS"] == "0"
     assert environment["DATABASE_POOLER"] == "pgbouncer"
     assert "@pgbouncer:6432/" in environment["DATABASE_URL"]
-    assert environment["DATABASE_STATEMENT_TIMEOUT_MS"] and environment["DATABASE_CONNECT_TIMEOUT"]
-    assert "expose" in app and "ports" not in app
+    assert environment["DATABASE_STATEMENT_TIMEOUT_MS"] == "3000"
+    assert environment["DATABASE_CONNECT_TIMEOUT"] == "3"
+    assert "expose" in app
+    assert "ports" not in app
     servers = (ROOT / "devops/nginx/app-servers.conf").read_text()
     assert "server app:8000" in servers
 

@@ -10,6 +10,7 @@ import json
 import logging
 import logging.config
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -18,15 +19,21 @@ from django.test import Client as HttpClient
 from api.http import metrics
 from api.http.metrics import sample_value
 from reservation.models import Reservation
-from tests.conftest import bearer
 from reservation.services.people import client_create
+from tests.conftest import bearer
 from tests.factories import NOW, make_provider, make_slot
 
 
-def make_client(first_name="Ada", last_name="Lovelace", username=None, password="client-password-2030"):
+def make_client(
+    first_name: str = "Ada",
+    last_name: str = "Lovelace",
+    username: str | None = None,
+    password: str = "client-password-2030",  # noqa: S107 - a test login
+) -> Any:
     """A client with a login."""
     username = username or f"{first_name}.{last_name}".lower()
     return client_create(first_name=first_name, last_name=last_name, username=username, password=password)
+
 
 RESERVE = """
 mutation Reserve($appointmentId: ID!) {
@@ -105,7 +112,9 @@ def test_a_booking_moves_the_request_and_domain_metrics(client, frozen):
             "reservation_graphql_request_duration_seconds_count", {"operation": "reservationCreate", "outcome": "ok"}
         ),
         "sql": sample_value("reservation_sql_queries_per_request_sum", {"route": "graphql"}),
-        "http": sample_value("reservation_http_requests_total", {"route": "graphql", "method": "POST", "status": "200"}),
+        "http": sample_value(
+            "reservation_http_requests_total", {"route": "graphql", "method": "POST", "status": "200"}
+        ),
     }
     from graphql_relay import to_global_id
 
@@ -248,14 +257,12 @@ def test_no_log_line_carries_a_token_a_password_or_personal_data(client, log_lin
         "mutation($r: String!) { tokenRefresh(input: {refreshToken: $r}) { accessToken refreshToken } }",
         {"r": tokens["refreshToken"]},
     ).json()
-    feed = post(
-        client, "mutation { calendarFeedCreate(input: {}) { url } }", headers=bearer(patient.user)
-    ).json()
+    feed = post(client, "mutation { calendarFeedCreate(input: {}) { url } }", headers=bearer(patient.user)).json()
     feed_url = feed["data"]["calendarFeedCreate"]["url"]
     client.get(feed_url.split("testserver", 1)[-1])
     post(client, "{ viewer { username } }", headers={"Authorization": f"Bearer {tokens['accessToken']}"})
     post(client, "{ viewer { username } }", headers={"Authorization": "Bearer not-a-token"})
-    post(client, "query { clients(search: \"Zelle\") { edges { node { firstName } } } }", headers=bearer(staff))
+    post(client, 'query { clients(search: "Zelle") { edges { node { firstName } } } }', headers=bearer(staff))
 
     secrets = [
         secret_password,

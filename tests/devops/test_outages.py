@@ -18,9 +18,7 @@ VIEWER = "{ viewer { username } }"
 
 
 def post(client: HttpClient, query: str, headers=None):
-    return client.post(
-        "/graphql", json.dumps({"query": query}), content_type="application/json", headers=headers or {}
-    )
+    return client.post("/graphql", json.dumps({"query": query}), content_type="application/json", headers=headers or {})
 
 
 def assert_json_error(response, status: int, code: str) -> str:

@@ -106,9 +106,7 @@ def two_servers_behind_nginx(stack_postgresql: PostgreSQL) -> Iterator[tuple[lis
         layout = prepare(base / "nginx")
         servers_file = base / "app-servers.conf"
         write_servers(servers_file, servers)
-        config = render_config(layout).replace(
-            f"server 127.0.0.1:{layout.upstream_port};", f"include {servers_file};"
-        )
+        config = render_config(layout).replace(f"server 127.0.0.1:{layout.upstream_port};", f"include {servers_file};")
         layout.conf.write_text(config)
         nginx = None
         try:
