@@ -8,3 +8,9 @@ class ApiConfig(AppConfig):
 
     name = "api"
     verbose_name = "GraphQL API"
+
+    def ready(self) -> None:
+        """Count domain outcomes for Prometheus (`api.http.metrics`)."""
+        from api.http.metrics import connect_signals
+
+        connect_signals()

@@ -56,7 +56,8 @@ from graphql import (
 from api.core.context import RequestContext
 from api.core.errors import format_error
 from api.core.loaders import ExecutionContext
-from api.http import persisted_queries
+from api.http import observability, persisted_queries
+from api.http.errors import is_outage, raise_outage
 from api.http.limits import request_variables, validation_rules
 
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
@@ -79,6 +80,8 @@ class GraphQLView(BaseGraphQLView):
     """graphene-django's view with the edge's checks, request-scoped DataLoaders and masked unexpected errors."""
 
     execution_context_class = ExecutionContext
+    # graphene-django's page with GraphiQL's scripts served from our static files, not a CDN (works offline).
+    graphiql_template = "api/graphiql.html"
 
     def get_context(self, request: HttpRequest) -> RequestContext:
         """The GraphQL context: a fresh `RequestContext` (caller, clock, DataLoaders) for every request."""
@@ -192,6 +195,7 @@ class GraphQLView(BaseGraphQLView):
             return ExecutionResult(data=None, errors=[error])
 
         operation_ast = get_operation_ast(document, operation_name)
+        observability.record_operation(operation_ast, operation_name)
         if request.method == "GET" and operation_ast is not None and operation_ast.operation != OperationType.QUERY:
             if show_graphiql:
                 return None
@@ -226,7 +230,11 @@ class GraphQLView(BaseGraphQLView):
                 execution_context_class=self.execution_context_class,
                 hide_suggestions=hide_suggestions,
             )
-        except Exception as error:  # noqa: BLE001 - as graphene-django: reported through format_error, masked
+            # Ours: an outage fails the request as a whole (HTTP 503, api.http.errors), its mutation rolled back.
+            raise_outage(result.errors)
+        except Exception as error:  # as graphene-django: reported through format_error, masked (outages: 503)
+            if is_outage(error):
+                raise
             return ExecutionResult(errors=[error])  # type: ignore[list-item]
         return result
 
