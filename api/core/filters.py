@@ -16,7 +16,7 @@ from django.utils import timezone
 from graphene_django.filter.filters import TypedFilter
 from graphene_django.forms import GlobalIDFormField
 from graphql import GraphQLError
-from graphql_relay import from_global_id
+from graphql_relay import from_global_id, to_global_id
 
 from api.core.sorting import APPOINTMENT_ORDER, CLIENT_ORDER, PROVIDER_ORDER, RESERVATION_ORDER, Sorting
 from api.core.timezones import LocalDateFilter, TimeZoneFilter
@@ -50,7 +50,9 @@ class NodeIdField(GlobalIDFormField):
         if value in (None, ""):
             return None
         type_name, raw_id = from_global_id(str(value))
-        if type_name != self.node_type or not raw_id.isdigit():
+        # One object, one ID: ASCII digits only (isdigit accepts "¹" and U+0661), in the canonical spelling.
+        canonical = raw_id.isascii() and raw_id.isdigit() and to_global_id(type_name, str(int(raw_id))) == str(value)
+        if type_name != self.node_type or not canonical:
             raise ValidationError(f"Not a {self.node_type} ID.", code="invalid")
         return int(raw_id)
 

@@ -3,6 +3,7 @@
 from typing import Any
 
 from graphene import ResolveInfo, relay
+from graphql_relay import to_global_id
 
 from api.core.connections import bad_input
 
@@ -26,7 +27,9 @@ class Node(relay.Node):
             raise bad_input(f"Not a valid global ID: {global_id!r}.") from error
         schema_type = info.schema.get_type(type_name)
         graphene_type = getattr(schema_type, "graphene_type", None)
-        if graphene_type is None or cls not in getattr(graphene_type._meta, "interfaces", ()) or not raw_id.isdigit():
+        # One object, one ID: ASCII digits only (isdigit accepts "¹" and U+0661), in the canonical spelling.
+        canonical = raw_id.isascii() and raw_id.isdigit() and to_global_id(type_name, str(int(raw_id))) == global_id
+        if graphene_type is None or cls not in getattr(graphene_type._meta, "interfaces", ()) or not canonical:
             raise bad_input(f"Not a valid global ID: {global_id!r}.")
         if only_type and graphene_type is not only_type:
             raise bad_input(f"Expected a {only_type._meta.name} ID.")
