@@ -24,12 +24,16 @@ def bad_input(message: str) -> GraphQLError:
 
 
 def check_page_arguments(field_name: str, **args: Any) -> None:
-    """Raise BAD_USER_INPUT unless ``first``/``last`` are within 0..100 and ``after``/``before`` are our cursors."""
+    """Raise BAD_USER_INPUT unless ``first``/``last`` are within 0..100, ``offset`` is not negative and
+    ``after``/``before`` are our cursors."""
     max_limit: int = graphene_settings.RELAY_CONNECTION_MAX_LIMIT
     for size in ("first", "last"):
         value = args.get(size)
         if value is not None and not 0 <= value <= max_limit:
             raise bad_input(f"`{size}` on `{field_name}` must be between 0 and {max_limit}.")
+    offset = args.get("offset")
+    if offset is not None and offset < 0:
+        raise bad_input(f"`offset` on `{field_name}` must be 0 or more.")
     for cursor in ("after", "before"):
         value = args.get(cursor)
         if value is not None and (cursor_to_offset(value) is None or cursor_to_offset(value) < 0):  # type: ignore[operator]
