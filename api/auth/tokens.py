@@ -9,7 +9,7 @@ access tokens issued before that instant are refused.
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
@@ -22,6 +22,10 @@ from reservation.models import RefreshToken, TokenRevocation
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "iat", "exp", "jti"]
+# Primary keys are 64-bit (BigAutoField); timestamps must fit a datetime (years 1 to 9999).
+_MAX_PRIMARY_KEY = 2**63 - 1
+_MIN_TIMESTAMP = datetime(1, 1, 2, tzinfo=UTC).timestamp()
+_MAX_TIMESTAMP = datetime(9999, 12, 30, tzinfo=UTC).timestamp()
 
 
 class InvalidToken(Exception):
@@ -71,7 +75,36 @@ def decode(token: str, token_type: str) -> dict[str, Any]:
         raise InvalidToken("The token is not valid.") from error
     if claims.get("typ") != token_type:
         raise InvalidToken(f"Not an {token_type} token.")
+    _check_claim_shapes(claims)
     return claims
+
+
+def _check_claim_shapes(claims: dict[str, Any]) -> None:
+    """Refuse a correctly signed token whose claims are not what we issue, before any of them reaches a query.
+
+    ``sub`` must be a user's primary key in ASCII digits without a leading zero (``int`` would accept " 1", U+0661
+    and "01"), a refresh token's ``jti`` a UUID, and ``iat`` a time a datetime can hold. Raises `InvalidToken`.
+    """
+    subject = claims["sub"]
+    if not (isinstance(subject, str) and subject.isascii() and subject.isdigit() and subject == str(int(subject))):
+        raise InvalidToken("The token is not valid.")
+    if int(subject) > _MAX_PRIMARY_KEY:
+        raise InvalidToken("The token is not valid.")
+    if claims["typ"] == "refresh" and not _is_uuid(claims["jti"]):
+        raise InvalidToken("The token is not valid.")
+    issued_at = claims["iat"]
+    if isinstance(issued_at, bool) or not isinstance(issued_at, int | float):
+        raise InvalidToken("The token is not valid.")
+    if not _MIN_TIMESTAMP <= issued_at <= _MAX_TIMESTAMP:
+        raise InvalidToken("The token is not valid.")
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(value)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return True
 
 
 def issue_access_token(user: AbstractBaseUser, now: datetime | None = None) -> tuple[str, datetime]:
