@@ -159,6 +159,10 @@ LOGGING: dict[str, Any] = {
 GRAPHQL_MAX_QUERY_BYTES = int(os.environ.get("GRAPHQL_MAX_QUERY_BYTES", "10000"))
 # Most tokens (names, punctuation, values and comments) the parser reads before refusing the document (QUERY_TOO_LARGE).
 GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "2000"))
+# Deepest nesting of lists and objects in the request's JSON (the body, and the variables however they are sent).
+# The body is level 1 and its variables level 2; the deepest example input (weeklyScheduleSet's ranges) reaches 5.
+# Python's JSON parser recurses, so without a bound a 2 KB body of 1,000 nested lists was a RecursionError.
+GRAPHQL_MAX_JSON_DEPTH = int(os.environ.get("GRAPHQL_MAX_JSON_DEPTH", "32"))
 # Deepest nesting of fields, in levels: `{ providers { edges { node { id } } } }` is 4. Examples reach 9.
 GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "12"))
 # Most field selections per operation, fragments expanded and aliases included. Examples reach 54; GraphiQL's

@@ -70,6 +70,8 @@ from graphql import (
 )
 from graphql.language.visitor import SKIP, VisitorAction
 
+from api.http.text_input import NoNulInStringLiteralsRule
+
 _variables: ContextVar[Mapping[str, Any]] = ContextVar("graphql_request_variables", default=MappingProxyType({}))
 
 
@@ -290,6 +292,7 @@ def validation_rules() -> tuple[type[ASTValidationRule], ...]:
         limit_rule(MaxSelectionsRule, settings.GRAPHQL_MAX_SELECTIONS, page),
         limit_rule(MaxAliasesRule, settings.GRAPHQL_MAX_ALIASES, page),
         limit_rule(MaxCostRule, settings.GRAPHQL_MAX_COST, page),
+        NoNulInStringLiteralsRule,
     ]
     if not settings.GRAPHQL_INTROSPECTION:
         rules.append(NoSchemaIntrospectionCustomRule)

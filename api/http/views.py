@@ -8,10 +8,12 @@ A request meets these checks in this order. Each refusal is a JSON body ``{"erro
    multipart, text/plain and application/graphql are what a cross-site form or a "simple" fetch can send
    without a CORS preflight, and this endpoint is csrf_exempt, so they run nothing. A GET's body is ignored.
 3. Body: one JSON object, of at most ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes (Django's, 2.5 MB; else 413
-   QUERY_TOO_LARGE). A list (a batch) is 400 BATCHED_REQUESTS_NOT_SUPPORTED; anything else that is not an
-   object, or not JSON, is 400 BAD_REQUEST.
+   QUERY_TOO_LARGE), nested at most ``GRAPHQL_MAX_JSON_DEPTH`` (32) levels. A list (a batch) is 400
+   BATCHED_REQUESTS_NOT_SUPPORTED; anything else that is not an object, or not JSON, or nested deeper, is 400
+   BAD_REQUEST (Python's JSON parser recurses: 1,000 levels, 2 KB, would otherwise be a RecursionError).
 4. GraphiQL: a GET preferring text/html gets the GraphiQL page, when GraphiQL is on (``GRAPHIQL``).
-5. Parameters: ``query`` and ``operationName`` must be strings and ``variables`` an object (400 BAD_REQUEST).
+5. Parameters: ``query`` and ``operationName`` must be strings and ``variables`` an object, nested at most
+   ``GRAPHQL_MAX_JSON_DEPTH`` levels however they were sent (GET, or a JSON string) (400 BAD_REQUEST).
    A document named by hash (``documentId`` or Apollo's ``extensions.persistedQuery``) is looked up in the
    persisted query manifest (`api.http.persisted_queries`); an unknown hash is PERSISTED_QUERY_NOT_FOUND with
    HTTP 200, as Apollo Server answers, so that an APQ client sends the document in full next.
@@ -27,7 +29,10 @@ A request meets these checks in this order. Each refusal is a JSON body ``{"erro
 11. Execution with request-scoped DataLoaders: the execution context runs the synchronous DataLoaders'
     batches after each level of the query; each request gets its own `Loaders` (attached to the request,
     which is the GraphQL context), so nothing is shared between threads.
-12. Errors are formatted by `api.core.errors.format_error` (codes; unexpected exceptions masked behind an id); with
+12. No cookie: the view does not set graphene-django's ``csrftoken`` cookie (nor ``Vary: Cookie``), not even on the
+    GraphiQL page. The endpoint is csrf_exempt and ignores cookies (bearer tokens only, see
+    `api.auth.middleware`), so the cookie protected nothing, and it made persisted GET queries uncacheable.
+13. Errors are formatted by `api.core.errors.format_error` (codes; unexpected exceptions masked behind an id); with
     ``GRAPHQL_HIDE_SUGGESTIONS``, "Did you mean ...?" is cut from every message so that typos cannot map the
     schema.
 """
@@ -60,6 +65,7 @@ from api.core.execution import ExecutionContext
 from api.core.loaders import Loaders
 from api.http import persisted_queries
 from api.http.limits import request_variables, validation_rules
+from api.http.text_input import NUL_MESSAGE
 
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 _TOO_MANY_TOKENS = re.compile(r"Document contains more than \d+ tokens")
@@ -77,10 +83,70 @@ def _bad_request(message: str) -> RequestRefused:
     return RequestRefused(400, "BAD_REQUEST", message)
 
 
+def json_input_problem(value: Any, max_depth: int) -> RequestRefused | None:
+    """Why the parsed JSON ``value`` (the body, or the variables) is refused, or None.
+
+    Walks it once, iteratively (so that the walk cannot itself recurse too deep), and stops at the first problem:
+    lists and objects nested more than ``max_depth`` levels (a scalar is level 0) or text that is not valid Unicode
+    (a lone surrogate such as ``"\\ud800"``, which no database can store), both 400 BAD_REQUEST; or a NUL character,
+    which PostgreSQL cannot store in text and Django's forms refuse, 400 BAD_USER_INPUT. Object keys count as text.
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem is not None:
+                return problem
+            continue
+        if isinstance(item, dict):
+            children: list[Any] = [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth + 1 > max_depth:
+            return _bad_request(
+                f"The JSON nests lists and objects more than {max_depth} levels deep (GRAPHQL_MAX_JSON_DEPTH)."
+            )
+        stack.extend((child, depth + 1) for child in children)
+    return None
+
+
+def text_problem(text: str) -> RequestRefused | None:
+    """Why ``text`` of a request is refused (a NUL character, or not valid Unicode), or None."""
+    if "\x00" in text:
+        return RequestRefused(400, "BAD_USER_INPUT", NUL_MESSAGE)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _bad_request("Text must be valid Unicode: it holds a lone surrogate code point.")
+    return None
+
+
+# graphene-django decorates its dispatch with ensure_csrf_cookie (for its GraphiQL page); this view calls the
+# undecorated method, so that /graphql sets no cookie (check 12).
+_dispatch_without_csrf_cookie = BaseGraphQLView.dispatch.__wrapped__
+
+
 class GraphQLView(BaseGraphQLView):
     """graphene-django's view with the edge's checks, request-scoped DataLoaders and masked unexpected errors."""
 
     execution_context_class = ExecutionContext
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """graphene-django's dispatch without its ``ensure_csrf_cookie``: /graphql sets no cookie."""
+        response: HttpResponse = _dispatch_without_csrf_cookie(self, request, *args, **kwargs)
+        return response
+
+    def render_graphiql(self, request: HttpRequest, **data: Any) -> HttpResponse:
+        """The GraphiQL page, without the CSRF cookie its template's ``{% csrf_token %}`` would have set.
+
+        GraphiQL sends the page's token as ``X-CSRFToken``; the endpoint is csrf_exempt and ignores it.
+        """
+        response: HttpResponse = super().render_graphiql(request, **data)
+        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
+        return response
 
     def get_context(self, request: HttpRequest) -> HttpRequest:
         request.loaders = Loaders()  # type: ignore[attr-defined]
@@ -124,6 +190,14 @@ class GraphQLView(BaseGraphQLView):
             data = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             raise _bad_request("POST body sent invalid JSON.") from None
+        except RecursionError:
+            raise _bad_request(
+                f"The JSON nests lists and objects more than {settings.GRAPHQL_MAX_JSON_DEPTH} levels deep"
+                " (GRAPHQL_MAX_JSON_DEPTH)."
+            ) from None
+        problem = json_input_problem(data, settings.GRAPHQL_MAX_JSON_DEPTH)
+        if problem is not None:
+            raise problem
         if isinstance(data, list):
             raise RequestRefused(
                 400,
@@ -136,6 +210,7 @@ class GraphQLView(BaseGraphQLView):
 
     def get_graphql_params(self, request: HttpRequest, data: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
         """``query``, ``variables``, ``operationName`` and ``id``, checked; a document named by hash is looked up."""
+        # graphene-django parses variables sent as a JSON string itself (any failure, too deep included: 400).
         query, variables, operation_name, id_ = super().get_graphql_params(request, data)
         if query is not None and not isinstance(query, str):
             raise _bad_request("`query` must be a string.")
@@ -143,6 +218,10 @@ class GraphQLView(BaseGraphQLView):
             variables = None
         elif not isinstance(variables, dict):
             raise _bad_request("`variables` must be a JSON object.")
+        else:
+            problem = json_input_problem(variables, settings.GRAPHQL_MAX_JSON_DEPTH)
+            if problem is not None:
+                raise problem
         if operation_name is not None and not isinstance(operation_name, str):
             raise _bad_request("`operationName` must be a string.")
         try:
