@@ -8,3 +8,6 @@ class ApiConfig(AppConfig):
 
     name = "api"
     verbose_name = "GraphQL API"
+
+    def ready(self) -> None:
+        from api.auth import signals  # noqa: F401 - connects the password-change receiver

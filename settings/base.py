@@ -197,6 +197,10 @@ JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE", "reservation-api")
 # Access tokens are short-lived (minutes); refresh tokens rotate on every use (days).
 JWT_ACCESS_TOKEN_MINUTES = int(os.environ.get("JWT_ACCESS_TOKEN_MINUTES", "5"))
 JWT_REFRESH_TOKEN_DAYS = int(os.environ.get("JWT_REFRESH_TOKEN_DAYS", "14"))
+# A refresh token presented again within this many seconds of its rotation gets the same new pair (a retry after a
+# timeout, two tabs at once) instead of revoking its session as a copied token. 30 s: nginx's and gunicorn's request
+# timeout, so a retry of a request that timed out still falls inside it. 0 turns the window off.
+JWT_REFRESH_REUSE_GRACE_SECONDS = int(os.environ.get("JWT_REFRESH_REUSE_GRACE_SECONDS", "30"))
 
 # Tokens of an external OpenID Connect identity provider (RS256), accepted when OIDC_ISSUER is set. Keys come
 # from OIDC_JWKS_FILE (a JWKS JSON file) or OIDC_JWKS_URL; `sub` maps to a user through ExternalIdentity.
