@@ -236,8 +236,12 @@ CACHES: dict[str, Any] = {
     ),
 }
 RATELIMIT_USE_CACHE = "ratelimit"
-# Where the caller's address is read from: REMOTE_ADDR here; production (behind nginx) uses X-Real-IP.
-RATELIMIT_IP_META_KEY_NAME = "REMOTE_ADDR"
+# The proxies whose X-Real-IP / X-Forwarded-For name the caller (addresses or networks, comma-separated in
+# DJANGO_TRUSTED_PROXIES); from any other peer the address is the socket's, whatever the headers say
+# (api/auth/client_address.py). None here: run directly, the peer is the client. Production trusts loopback.
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES")
+# django-axes counts failed logins per the same address as the rate limits.
+AXES_CLIENT_IP_CALLABLE = "api.auth.client_address.client_address"
 RATELIMIT_LOGIN_PER_IP = os.environ.get("RATELIMIT_LOGIN_PER_IP", "30/m")
 RATELIMIT_LOGIN_PER_USERNAME = os.environ.get("RATELIMIT_LOGIN_PER_USERNAME", "10/m")
 RATELIMIT_RESERVATION_PER_USER = os.environ.get("RATELIMIT_RESERVATION_PER_USER", "30/m")
