@@ -9,7 +9,6 @@ from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
 
 from api.auth.client_address import client_address
-
 from reservation.errors import DomainError, ErrorCode
 
 __all__ = ["client_address", "limit_login", "limit_reservation", "limit_signup"]
