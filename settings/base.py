@@ -213,8 +213,12 @@ OIDC_ALGORITHMS = ["RS256"]
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses logins while an account or address is locked out.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend behind the bounds on password checks (api/auth/password_checks.py).
+    "api.auth.backends.BoundedModelBackend",
 ]
+# Password checks (PBKDF2, ~0.6 s of CPU each) running at once per process; a login past it is RATE_LIMITED at once.
+# A host spends at most (gunicorn workers x this) CPUs hashing passwords, whatever the attack.
+PASSWORD_CHECKS_PER_PROCESS = int(os.environ.get("PASSWORD_CHECKS_PER_PROCESS", "1"))
 INSTALLED_APPS = [*INSTALLED_APPS, "axes", "django_ratelimit"]
 MIDDLEWARE = [*MIDDLEWARE, "api.auth.middleware.BearerTokenMiddleware", "axes.middleware.AxesMiddleware"]
 # Lock a username out for 15 minutes after 5 failed logins from the same address.
@@ -244,6 +248,8 @@ TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES")
 AXES_CLIENT_IP_CALLABLE = "api.auth.client_address.client_address"
 RATELIMIT_LOGIN_PER_IP = os.environ.get("RATELIMIT_LOGIN_PER_IP", "30/m")
 RATELIMIT_LOGIN_PER_USERNAME = os.environ.get("RATELIMIT_LOGIN_PER_USERNAME", "10/m")
+# Failed logins per address, whatever the usernames (axes counts per username): past it, no more password checks.
+RATELIMIT_LOGIN_FAILURES_PER_IP = os.environ.get("RATELIMIT_LOGIN_FAILURES_PER_IP", "20/15m")
 RATELIMIT_RESERVATION_PER_USER = os.environ.get("RATELIMIT_RESERVATION_PER_USER", "30/m")
 RATELIMIT_RESERVATION_PER_IP = os.environ.get("RATELIMIT_RESERVATION_PER_IP", "300/m")
 RATELIMIT_SIGNUP_PER_IP = os.environ.get("RATELIMIT_SIGNUP_PER_IP", "20/h")
