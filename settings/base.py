@@ -216,9 +216,12 @@ AUTHENTICATION_BACKENDS = [
     # Django's ModelBackend behind the bounds on password checks (api/auth/password_checks.py).
     "api.auth.backends.BoundedModelBackend",
 ]
-# Password checks (PBKDF2, ~0.6 s of CPU each) running at once per process; a login past it is RATE_LIMITED at once.
-# A host spends at most (gunicorn workers x this) CPUs hashing passwords, whatever the attack.
+# Password checks (PBKDF2, ~0.6 s of CPU each) running at once per process, and per host among the processes sharing
+# PASSWORD_CHECK_LOCK_DIR (flock; empty: no host-wide bound, as in tests); a login past either is RATE_LIMITED at
+# once. 0 per host means half the CPUs (at least 1): hashing never takes more than half the host, whatever the attack.
 PASSWORD_CHECKS_PER_PROCESS = int(os.environ.get("PASSWORD_CHECKS_PER_PROCESS", "1"))
+PASSWORD_CHECKS_PER_HOST = int(os.environ.get("PASSWORD_CHECKS_PER_HOST", "0"))
+PASSWORD_CHECK_LOCK_DIR = os.environ.get("PASSWORD_CHECK_LOCK_DIR", "")
 INSTALLED_APPS = [*INSTALLED_APPS, "axes", "django_ratelimit"]
 MIDDLEWARE = [*MIDDLEWARE, "api.auth.middleware.BearerTokenMiddleware", "axes.middleware.AxesMiddleware"]
 # Lock a username out for 15 minutes after 5 failed logins from the same address.

@@ -60,6 +60,8 @@ JWT_SIGNING_KEY = os.environ["JWT_SIGNING_KEY"]
 # these peers: loopback by default (nginx beside gunicorn, which binds 127.0.0.1 by default). compose.yml, where
 # nginx is another container, sets its private network; list a load balancer's addresses here too.
 TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES", "127.0.0.1,::1")
+# Password checks are bounded per host, among every gunicorn worker of the machine (or container): tmpfs lock files.
+PASSWORD_CHECK_LOCK_DIR = os.environ.get("PASSWORD_CHECK_LOCK_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else "/tmp")  # noqa: S108
 # Rate limits must be shared by every app server: Redis is required.
 if not os.environ.get("REDIS_URL"):
     raise ImproperlyConfigured("REDIS_URL is required in production: rate limits are counted in Redis.")

@@ -14,6 +14,9 @@ Timing stays equal: a known username with a wrong password, an unknown username,
 password and a disabled account each cost exactly one hash; a throttled attempt costs none, known or not.
 """
 
+import os
+import subprocess
+import sys
 import threading
 from typing import Any
 
@@ -191,3 +194,53 @@ def test_threads_racing_to_log_in_never_hash_more_than_the_bound_at_once(user, m
     assert len(answers) == 8
     assert [] in answers
     assert {tuple(answer) for answer in answers} <= {(), ("RATE_LIMITED",)}
+
+
+# --- concurrent password checks per host (every process sharing the lock directory) ----------------------------------
+
+
+def test_the_host_wide_bound_holds_across_processes(client, user, tmp_path, hashes):
+    """Another process holding every host slot (an flock per slot) makes this one refuse without hashing."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCKS, str(tmp_path), "2"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        with override_settings(PASSWORD_CHECK_LOCK_DIR=str(tmp_path), PASSWORD_CHECKS_PER_HOST=2):
+            hashes.clear()
+            assert attempt(client, "lena", PASSWORD) == ["RATE_LIMITED"]
+            assert hashes == []
+    finally:
+        holder.kill()
+        holder.wait(10)
+    with override_settings(PASSWORD_CHECK_LOCK_DIR=str(tmp_path), PASSWORD_CHECKS_PER_HOST=2):
+        assert attempt(client, "lena", PASSWORD) == []  # the kernel released the dead holder's locks
+
+
+def test_one_free_host_slot_is_enough(client, user, tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCKS, str(tmp_path), "1"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        with override_settings(PASSWORD_CHECK_LOCK_DIR=str(tmp_path), PASSWORD_CHECKS_PER_HOST=2):
+            assert attempt(client, "lena", PASSWORD) == []
+    finally:
+        holder.kill()
+        holder.wait(10)
+
+
+def test_the_host_bound_defaults_to_half_the_cpus_and_production_turns_it_on(settings):
+    assert settings.PASSWORD_CHECKS_PER_HOST == 0
+    assert password_checks.host_capacity() == max(1, len(os.sched_getaffinity(0)) // 2)
+
+
+HOLD_LOCKS = """
+import fcntl, os, sys, time
+directory, count = sys.argv[1], int(sys.argv[2])
+held = []
+for index in range(count):
+    descriptor = os.open(os.path.join(directory, f"reservation-password-check-{index}.lock"), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    held.append(descriptor)
+print("held", flush=True)
+time.sleep(60)
+"""
