@@ -174,6 +174,21 @@ GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "30"))
 # page size (`first`/`last`, 100 when not given). 08_clients costs 2,171 as written (first: 10) and 21,701 with
 # first: 100, the largest page; two levels of 100-node pages of a few fields pass, three levels (1,000,000+) do not.
 GRAPHQL_MAX_COST = int(os.environ.get("GRAPHQL_MAX_COST", "50000"))
+# The same ceiling for anonymous callers (no bearer token): a fifth. A booking page (100 slots with their provider)
+# costs about 900, the anonymous examples at their largest pages up to 4,000; the costliest anonymous read of
+# issue 7 (appointments(first: 100) { provider { availableAppointments(first: 100) } }, ~40,000, 440 ms, 857 KB)
+# is refused. Signed-in callers may send it.
+GRAPHQL_MAX_COST_ANONYMOUS = int(os.environ.get("GRAPHQL_MAX_COST_ANONYMOUS", "10000"))
+# The page of a nested connection (a provider's availableAppointments, a client's reservations ...) when `first` is
+# not given: what the server returns and what the cost model counts. The root lists default to 100.
+GRAPHQL_NESTED_PAGE_SIZE = int(os.environ.get("GRAPHQL_NESTED_PAGE_SIZE", "20"))
+# Read budget: the cost points that one address may spend on queries per GRAPHQL_READ_BUDGET_SECONDS, counted in the
+# "ratelimit" cache (Redis in production), as GitHub and Shopify budget their GraphQL APIs. Past it, queries get HTTP
+# 429 RATE_LIMITED with Retry-After (api/http/read_budget.py). 300,000 a minute is ~300 booking pages or 6 of the
+# costliest signed-in operations: a clinic's network of about ten busy people. At ~11 us of CPU a point (issue 7:
+# 40,000 points, 440 ms) one address can take at most ~3 % of a 2-core host; saturating it takes ~36 addresses.
+GRAPHQL_READ_BUDGET_POINTS = int(os.environ.get("GRAPHQL_READ_BUDGET_POINTS", "300000"))
+GRAPHQL_READ_BUDGET_SECONDS = int(os.environ.get("GRAPHQL_READ_BUDGET_SECONDS", "60"))
 # Whether `__schema` and `__type` may be queried (`__typename` always may). Off in production.
 GRAPHQL_INTROSPECTION = True
 # Whether "Did you mean ...?" is removed from error messages, so typos cannot probe the schema. On in production.

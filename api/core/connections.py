@@ -8,6 +8,7 @@ are refused with a GraphQL error whose code is BAD_USER_INPUT, instead of being 
 from typing import Any
 
 import graphene
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.module_loading import import_string
 from graphene_django import DjangoConnectionField
@@ -86,6 +87,8 @@ class FilterConnectionField(DjangoFilterConnectionField):
 def nested_connection(node_type: str, description: str, **filters: Any) -> graphene.Field:
     """A connection field of the connection of ``node_type`` (a dotted path), with ``first``/``after``.
 
+    ``first`` defaults to ``GRAPHQL_NESTED_PAGE_SIZE`` (20), which the cost model counts (`api.http.limits`).
+
     Nullable on purpose: the page comes from a DataLoader, and if its batch fails only this field becomes
     null (with an error naming its path) instead of the whole response. The resolver must return a future
     of the connection (see `api.core.loaders.pages.load_page`).
@@ -93,7 +96,10 @@ def nested_connection(node_type: str, description: str, **filters: Any) -> graph
     return graphene.Field(
         lambda: import_string(node_type)._meta.connection,
         description=description,
-        first=graphene.Int(description="Page size, at most 100 (the default)."),
+        first=graphene.Int(
+            default_value=settings.GRAPHQL_NESTED_PAGE_SIZE,
+            description=f"Page size, at most 100; {settings.GRAPHQL_NESTED_PAGE_SIZE} when not given.",
+        ),
         after=graphene.String(description="Return nodes after this cursor."),
         **filters,
     )

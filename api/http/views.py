@@ -24,8 +24,10 @@ A request meets these checks in this order. Each refusal is a JSON body ``{"erro
    GRAPHQL_PARSE_FAILED.
 9. GET runs queries only: a mutation is 405 (graphene-django).
 10. Validation: graphql-core's standard rules, then `api.http.limits` (QUERY_TOO_DEEP, TOO_MANY_SELECTIONS,
-    TOO_MANY_ALIASES, QUERY_TOO_COMPLEX) and, when ``GRAPHQL_INTROSPECTION`` is off, no ``__schema``/``__type``:
-    400, GRAPHQL_VALIDATION_FAILED unless the rule gives its own code.
+    TOO_MANY_ALIASES, QUERY_TOO_COMPLEX, with a lower cost ceiling for anonymous callers), no NUL in string
+    literals (BAD_USER_INPUT) and, when ``GRAPHQL_INTROSPECTION`` is off, no ``__schema``/``__type``: 400,
+    GRAPHQL_VALIDATION_FAILED unless the rule gives its own code. Then a query spends its cost from its address's
+    read budget (`api.http.read_budget`): 429 RATE_LIMITED with Retry-After when it would overspend.
 11. Execution with request-scoped DataLoaders: the execution context runs the synchronous DataLoaders'
     batches after each level of the query; each request gets its own `Loaders` (attached to the request,
     which is the GraphQL context), so nothing is shared between threads.
@@ -50,8 +52,10 @@ from graphene_django.settings import graphene_settings
 from graphene_django.views import GraphQLView as BaseGraphQLView
 from graphene_django.views import HttpError
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     GraphQLSyntaxError,
+    OperationDefinitionNode,
     OperationType,
     execute,
     get_operation_ast,
@@ -63,8 +67,8 @@ from graphql import (
 from api.core.errors import format_error
 from api.core.execution import ExecutionContext
 from api.core.loaders import Loaders
-from api.http import persisted_queries
-from api.http.limits import request_variables, validation_rules
+from api.http import persisted_queries, read_budget
+from api.http.limits import operation_cost, request_variables, validation_rules
 from api.http.text_input import NUL_MESSAGE
 
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
@@ -137,6 +141,9 @@ class GraphQLView(BaseGraphQLView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """graphene-django's dispatch without its ``ensure_csrf_cookie``: /graphql sets no cookie."""
         response: HttpResponse = _dispatch_without_csrf_cookie(self, request, *args, **kwargs)
+        spending = getattr(request, "read_budget", None)
+        if spending is not None and not spending.refused:
+            read_budget.add_headers(response, spending)
         return response
 
     def render_graphiql(self, request: HttpRequest, **data: Any) -> HttpResponse:
@@ -166,6 +173,30 @@ class GraphQLView(BaseGraphQLView):
     def can_display_graphiql(cls, request: HttpRequest, data: dict[str, Any]) -> bool:
         # The URL conf passes GRAPHIQL when it is imported; reading it again here lets a test switch it off.
         return bool(settings.GRAPHIQL) and bool(super().can_display_graphiql(request, data))
+
+    def spend_read_budget(
+        self,
+        request: HttpRequest,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: dict[str, Any] | None,
+    ) -> None:
+        """Charge a query's cost to its address's read budget (`api.http.read_budget`); 429 when overspent."""
+        cost = operation_cost(self.schema.graphql_schema, document, operation, variables)
+        spending = read_budget.charge(request, cost)
+        if spending is None:
+            return
+        request.read_budget = spending  # type: ignore[attr-defined]
+        if spending.refused:
+            refusal = RequestRefused(
+                429,
+                "RATE_LIMITED",
+                f"This query costs {cost} points and {spending.remaining} of this address's"
+                f" {spending.limit} points are left until the minute ends: retry after the Retry-After seconds, or"
+                " ask for smaller pages.",
+            )
+            read_budget.add_headers(refusal.response, spending)
+            raise refusal
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         """The request's JSON object: checks 2 and 3 of the module's list."""
@@ -295,7 +326,8 @@ class GraphQLView(BaseGraphQLView):
             )
 
         hide_suggestions = bool(settings.GRAPHQL_HIDE_SUGGESTIONS)
-        with request_variables(variables):
+        anonymous = not request.user.is_authenticated
+        with request_variables(variables, anonymous=anonymous):
             validation_errors = validate(
                 schema,
                 document,
@@ -305,6 +337,8 @@ class GraphQLView(BaseGraphQLView):
             )
         if validation_errors:
             return ExecutionResult(data=None, errors=validation_errors)
+        if operation_ast is not None and operation_ast.operation == OperationType.QUERY:
+            self.spend_read_budget(request, document, operation_ast, variables)
 
         try:
             execute_options: dict[str, Any] = {
