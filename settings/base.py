@@ -175,7 +175,7 @@ GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "30"))
 # first: 100, the largest page; two levels of 100-node pages of a few fields pass, three levels (1,000,000+) do not.
 GRAPHQL_MAX_COST = int(os.environ.get("GRAPHQL_MAX_COST", "50000"))
 # The same ceiling for anonymous callers (no bearer token): a fifth. A booking page (100 slots with their provider)
-# costs about 900, the anonymous examples at their largest pages up to 4,000; the costliest anonymous read of
+# costs 901, the examples anonymous callers may send at most 8,101 at their largest pages; the costliest read of
 # issue 7 (appointments(first: 100) { provider { availableAppointments(first: 100) } }, ~40,000, 440 ms, 857 KB)
 # is refused. Signed-in callers may send it.
 GRAPHQL_MAX_COST_ANONYMOUS = int(os.environ.get("GRAPHQL_MAX_COST_ANONYMOUS", "10000"))

@@ -362,6 +362,24 @@ def test_every_example_is_well_within_the_limits(example):
     assert query_bytes * 2 <= settings.GRAPHQL_MAX_QUERY_BYTES
 
 
+# The examples an anonymous caller may send: the lists of providers and slots anyone may browse.
+ANONYMOUS_EXAMPLES = [
+    example
+    for example in EXAMPLES
+    if example.field
+    in ("availableAppointments", "providers", "appointments", "availableAppointmentsOnDate", "providersSorted")
+]
+
+
+@pytest.mark.parametrize("example", ANONYMOUS_EXAMPLES, ids=str)
+def test_the_examples_anonymous_callers_send_fit_their_ceiling_even_at_the_largest_pages(client, example):
+    assert measures(example.query, with_largest_pages(example)).cost <= settings.GRAPHQL_MAX_COST_ANONYMOUS
+
+    response = post(client, example.query, with_largest_pages(example))
+
+    assert response.status_code == 200, response.content
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=str)
 def test_every_example_passes_the_edge_with_every_limit_halved(graphql, example):
     halved = override_settings(
