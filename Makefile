@@ -1,5 +1,6 @@
 # Two commands for a fresh machine with Python 3.11+ and make:
-#   make run   installs from Pipfile.lock, migrates, loads demo data, serves http://127.0.0.1:8000/graphql (SQLite)
+#   make run   installs from Pipfile.lock, migrates, loads demo data, serves http://127.0.0.1:8000/graphql (SQLite);
+#              PORT=8001 for another port
 #   make test  runs the whole suite (SQLite, or PostgreSQL when DATABASE_URL points at it)
 PYTHON ?= python3
 PIPENV_VERSION := 2026.10.3
@@ -22,10 +23,18 @@ $(PIPENV):
 
 install: .venv/.installed
 
-run: install
+# `make run PORT=8080` for another port. The port is checked first, before anything is installed or migrated.
+PORT ?= 8000
+
+run:
+	@$(PYTHON) -c 'import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
+	s.bind(("127.0.0.1", int(sys.argv[1])))' $(PORT) 2>/dev/null || { \
+	echo "make run: port $(PORT) on 127.0.0.1 is already in use (another server?). Stop it, or pick another port: make run PORT=8001" >&2; \
+	exit 1; }
+	@$(MAKE) --no-print-directory install
 	$(RUN) python manage.py migrate --noinput
 	$(RUN) python manage.py seed_demo
-	$(RUN) python manage.py runserver 127.0.0.1:8000
+	$(RUN) python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(RUN) pytest

@@ -2,11 +2,13 @@
 # Container entrypoint of the reservation service.
 #
 #   1. waits (a bounded number of times) until the database accepts connections,
-#   2. applies migrations (unless RUN_MIGRATIONS=0),
+#   2. applies migrations (unless RUN_MIGRATIONS=0), with no statement timeout (a migration may rewrite a
+#      table) but a lock timeout, so that it never queues behind live traffic for long,
 #   3. loads the demo data when SEED_DEMO_DATA=1 (seed_demo is idempotent),
 #   4. copies the collected static files into STATIC_EXPORT_DIR when set (the
 #      volume that nginx serves /static/ from),
-#   5. exec's the command (gunicorn by default), which becomes PID 1 and so
+#   5. empties PROMETHEUS_MULTIPROC_DIR (gunicorn workers' metric files of an earlier run would be summed in),
+#   6. exec's the command (gunicorn by default), which becomes PID 1 and so
 #      receives the SIGTERM of `docker stop` directly.
 #
 # Environment (all optional):
@@ -82,7 +84,8 @@ wait_for_db
 
 if [ "${RUN_MIGRATIONS:-1}" = "1" ]; then
     log "applying migrations"
-    python manage.py migrate --noinput
+    DATABASE_STATEMENT_TIMEOUT_MS=0 DATABASE_LOCK_TIMEOUT_MS="${MIGRATE_LOCK_TIMEOUT_MS:-10000}" \
+        python manage.py migrate --noinput
 else
     log "RUN_MIGRATIONS=${RUN_MIGRATIONS}, skipping migrations"
 fi
@@ -99,6 +102,11 @@ fi
 if [ -n "${STATIC_EXPORT_DIR:-}" ]; then
     log "exporting static files to $STATIC_EXPORT_DIR"
     cp -R static/. "$STATIC_EXPORT_DIR/"
+fi
+
+if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+    mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+    find "$PROMETHEUS_MULTIPROC_DIR" -mindepth 1 -delete
 fi
 
 exec "$@"

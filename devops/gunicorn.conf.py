@@ -90,13 +90,34 @@ forwarded_allow_ips: str = os.environ.get(
 
 # --- Logging ----------------------------------------------------------------
 
-# Both logs to stdout/stderr: the container runtime collects them.
-accesslog: str = "-"
+# The app logs one JSON line per request itself (api/http/observability.py: request id, operation, user id,
+# status, duration, SQL count, error id), so gunicorn's access log is off unless GUNICORN_ACCESS_LOG=1.
+# gunicorn's own messages (workers starting, timing out) are JSON lines on stderr as well.
+accesslog: str | None = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "0") == "1" else None
 errorlog: str = "-"
 loglevel: str = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # The default format, prefixed with the original client address set by nginx
 # (the socket peer %(h)s is nginx itself) and followed by the duration in ms.
 access_log_format: str = '%({x-forwarded-for}i)s %(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
+logconfig_dict: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "error_console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"},
+    },
+    "loggers": {
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["error_console"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+    },
+}
 
 # --- Control socket ---------------------------------------------------------
 
@@ -119,3 +140,12 @@ def post_worker_init(worker: Any) -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker is gone: its live gauges (requests in progress, connections open) stop counting in /metrics
+    (prometheus-client's multiprocess mode, PROMETHEUS_MULTIPROC_DIR)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

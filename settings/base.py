@@ -42,6 +42,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /metrics for Prometheus, before the host check (api/http/metrics.py).
+    "api.http.metrics.MetricsEndpointMiddleware",
+    # Then: request id, SQL count, the request's JSON log line and metrics (api/http/observability.py).
+    "api.http.observability.RequestObservationMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,9 +90,49 @@ def database_from_url(url: str) -> dict[str, Any]:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     else:
-        config["CONN_MAX_AGE"] = 60
-        config["CONN_HEALTH_CHECKS"] = True
+        behind_pgbouncer = os.environ.get("DATABASE_POOLER", "") == "pgbouncer"
+        # Directly to PostgreSQL, a thread keeps its connection for a minute, checked before reuse. Through
+        # PgBouncer, each request opens its own (a local login, about a millisecond): PgBouncer does the pooling,
+        # and a request never first waits on a health check of a connection to a server that froze.
+        config["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "0" if behind_pgbouncer else "60"))
+        config["CONN_HEALTH_CHECKS"] = not behind_pgbouncer
+        config["OPTIONS"] = postgresql_options()
+        if behind_pgbouncer:
+            # PgBouncer in transaction mode hands each transaction to any server connection: a server-side cursor
+            # (a named cursor outside a transaction) would be lost. Django already turns psycopg's prepared
+            # statements off (prepare_threshold=None), which transaction pooling needs as well.
+            config["DISABLE_SERVER_SIDE_CURSORS"] = True
     return config
+
+
+def postgresql_options() -> dict[str, Any]:
+    """libpq connection options that bound every wait on PostgreSQL, so that an outage fails fast.
+
+    - ``connect_timeout`` (``DATABASE_CONNECT_TIMEOUT`` seconds, default 3): a server that does not answer the
+      connection (down, frozen, unreachable) fails the request after this long instead of libpq's 130 s.
+    - ``statement_timeout`` and ``lock_timeout`` (``DATABASE_STATEMENT_TIMEOUT_MS``, default 3000, and
+      ``DATABASE_LOCK_TIMEOUT_MS``, default 2000; 0 turns one off): enforced by the server, they end a runaway
+      query or a wait for a row lock. Requests take milliseconds, so these only fire when something is wrong.
+      Sent as the ``options`` startup parameter, except through PgBouncer (``DATABASE_POOLER=pgbouncer``),
+      which refuses it: there PgBouncer's ``connect_query`` sets the same values on every server connection
+      (devops/pgbouncer), and its ``query_timeout`` also ends a query that a frozen server never answers.
+    - TCP keepalives and ``tcp_user_timeout``: a peer that vanished from the network (no RST) is noticed
+      within about 10 s instead of the kernel's 15 minutes.
+    Each failure raises OperationalError, which the edge turns into a JSON 503 (`api.http.errors`).
+    """
+    statement_ms = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "3000"))
+    lock_ms = int(os.environ.get("DATABASE_LOCK_TIMEOUT_MS", "2000"))
+    options: dict[str, Any] = {
+        "connect_timeout": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")),
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 10_000,
+    }
+    if os.environ.get("DATABASE_POOLER", "") != "pgbouncer":
+        options["options"] = f"-c statement_timeout={statement_ms} -c lock_timeout={lock_ms}"
+    return options
 
 
 DATABASES = {
@@ -140,17 +184,35 @@ RESERVATION_MAX_ACTIVE_HOLDS = int(os.environ.get("RESERVATION_MAX_ACTIVE_HOLDS"
 # within this time gets the first request's result; after it, the key counts as new.
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 
+# --- Logs: one JSON object a line on stderr, for the container runtime to collect ---------------------------
+# python-json-logger formats every record; `extra` fields become keys. Each request is one line on the
+# `api.request` logger (api/http/observability.py lists its fields). DJANGO_LOG_FORMAT=plain for a terminal.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "json")
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "json_ensure_ascii": False,
+        },
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "formatter": "plain" if LOG_FORMAT == "plain" else "json"},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # The request line above replaces Django's own "Not Found: /path" and "Internal Server Error: /path"
+        # lines, which carry raw paths (a calendar feed's secret token); errors are logged with their id.
+        "django.request": {"level": "CRITICAL"},
+        # django-axes logs usernames and addresses at INFO; failures and lock-outs are counted in the metrics.
+        "axes": {"level": "WARNING"},
+    },
 }
+# --- end logs -------------------------------------------------------------------------------------------------
 
 # --- GraphQL edge: limits, introspection, persisted queries (see api/http/views.py) -------------------------------
 # Each limit is several times what the example operations (examples/*.graphql) need; tests/security checks that
@@ -272,3 +334,11 @@ RATELIMIT_RESERVATION_PER_USER = os.environ.get("RATELIMIT_RESERVATION_PER_USER"
 RATELIMIT_RESERVATION_PER_IP = os.environ.get("RATELIMIT_RESERVATION_PER_IP", "300/m")
 RATELIMIT_SIGNUP_PER_IP = os.environ.get("RATELIMIT_SIGNUP_PER_IP", "20/h")
 # --- end identity ---------------------------------------------------------------------------------------------
+
+# --- Outages: JSON 503s on /graphql (api/http/errors.py) -----------------------------------------------------
+# Last, so that its process_exception sees the view's exceptions first.
+MIDDLEWARE = [*MIDDLEWARE, "api.http.errors.EdgeErrorMiddleware"]
+# Redis (rate limits) must fail fast too: a second to connect, a second per command.
+if REDIS_URL:
+    CACHES["ratelimit"]["OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
+# --- end outages ----------------------------------------------------------------------------------------------

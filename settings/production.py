@@ -19,11 +19,11 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # --- HTTPS and security headers (manage.py check --deploy) ---------------------------------------------------
 # nginx (devops/nginx/nginx.conf) terminates TLS, redirects port 80 to HTTPS and sends the same headers on the
 # responses it makes itself; these make Django enforce them too, whatever is in front of it.
-# Redirect plain-HTTP requests to HTTPS. /healthz is exempt: the compose health check calls gunicorn directly
+# Redirect plain-HTTP requests to HTTPS. /healthz and /readyz are exempt: compose's health checks call gunicorn directly
 # over HTTP inside the network. DJANGO_SECURE_SSL_REDIRECT=0 only for running without TLS in front (e.g. a
 # local gunicorn on loopback).
 SECURE_SSL_REDIRECT = os.environ.get("DJANGO_SECURE_SSL_REDIRECT", "1") == "1"
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # HSTS for one year, subdomains included: the same value as nginx's header. Not preloaded: the preload list
 # covers the whole registrable domain and every subdomain, which this service cannot vouch for, and leaving
 # it takes months; `preload` in the header is the consent to be listed, so it is a domain owner's decision

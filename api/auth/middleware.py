@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from api.auth import oidc
 from api.auth.tokens import InvalidToken, access_token_is_revoked, check_credentials, decode
+from api.http.errors import OUTAGES, error_response
 
 GRAPHQL_PATH_PREFIX = "/graphql"
 
@@ -67,6 +68,8 @@ class BearerTokenMiddleware:
                     user = authenticate_bearer(header)
                 except InvalidToken as error:
                     return invalid_token_response(str(error))
+                except OUTAGES as error:  # the database is down: JSON 503 with an error id, not an HTML 500
+                    return error_response(request, error)
             request.user = user
         return self.get_response(request)
 

@@ -17,6 +17,7 @@ from graphene.utils.str_converters import to_camel_case
 from graphene_django.views import HttpError
 from graphql import GraphQLError
 
+from api.http import observability
 from reservation.errors import DomainError, ErrorCode
 
 logger = logging.getLogger("api")
@@ -33,7 +34,8 @@ class MutationError(graphene.ObjectType):
 
     @classmethod
     def from_domain(cls, error: DomainError) -> "MutationError":
-        """Translate a domain error."""
+        """Translate a domain error (and count it: `api.http.observability`)."""
+        observability.record_user_error(error.code.name)
         return cls(code=error.code, field=error.field, message=error.message)
 
 
@@ -92,6 +94,7 @@ def _validation_messages(error: DjangoValidationError) -> list[str]:
 def _internal(error: Exception, cause: BaseException, formatted: dict[str, Any]) -> dict[str, Any]:
     """Log an unexpected exception under a new id and return a message that names only the id."""
     error_id = uuid.uuid4().hex
+    observability.record_error_id(error_id)
     logger.error("Unexpected error %s", error_id, exc_info=(type(cause), cause, cause.__traceback__))
     formatted = {key: value for key, value in formatted.items() if key in ("locations", "path")}
     formatted["message"] = f"Internal server error (error id {error_id})."

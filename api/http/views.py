@@ -67,7 +67,8 @@ from graphql import (
 from api.core.errors import format_error
 from api.core.execution import ExecutionContext
 from api.core.loaders import Loaders
-from api.http import persisted_queries, read_budget
+from api.http import observability, persisted_queries, read_budget
+from api.http.errors import is_outage, raise_outage
 from api.http.limits import operation_cost, request_variables, validation_rules
 from api.http.text_input import NUL_MESSAGE
 
@@ -137,6 +138,8 @@ class GraphQLView(BaseGraphQLView):
     """graphene-django's view with the edge's checks, request-scoped DataLoaders and masked unexpected errors."""
 
     execution_context_class = ExecutionContext
+    # graphene-django's page with GraphiQL's scripts served from our static files, not a CDN (works offline).
+    graphiql_template = "api/graphiql.html"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """graphene-django's dispatch without its ``ensure_csrf_cookie``: /graphql sets no cookie."""
@@ -316,6 +319,7 @@ class GraphQLView(BaseGraphQLView):
             return ExecutionResult(data=None, errors=[error])
 
         operation_ast = get_operation_ast(document, operation_name)
+        observability.record_operation(operation_ast, operation_name)
         if request.method == "GET" and operation_ast is not None and operation_ast.operation != OperationType.QUERY:
             if show_graphiql:
                 return None
@@ -360,9 +364,15 @@ class GraphQLView(BaseGraphQLView):
             ):
                 with transaction.atomic():
                     result = execute(schema, document, **execute_options)
+                    # An outage fails the request as a whole (HTTP 503, api.http.errors), rolling back.
+                    raise_outage(result.errors)  # type: ignore[union-attr]
                     if getattr(request, MUTATION_ERRORS_FLAG, False) is True:
                         transaction.set_rollback(True)
                 return result  # type: ignore[return-value]
-            return execute(schema, document, **execute_options)  # type: ignore[return-value]
-        except Exception as error:  # noqa: BLE001 - as graphene-django: reported through format_error, masked
+            result = execute(schema, document, **execute_options)
+            raise_outage(result.errors)  # type: ignore[union-attr]
+            return result  # type: ignore[return-value]
+        except Exception as error:  # as graphene-django: reported through format_error, masked (outages: 503)
+            if is_outage(error):
+                raise
             return ExecutionResult(errors=[error])  # type: ignore[list-item]

@@ -174,7 +174,8 @@ def render_config(layout: Layout) -> str:
         f"\n    {name}_temp_path {temp / name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     replacements = {
-        "server app:8000;": f"server 127.0.0.1:{layout.upstream_port};",
+        "include /etc/nginx/upstream.d/app-servers.conf;": f"server 127.0.0.1:{layout.upstream_port};",
+        "user www-data;": "",
         "listen 80 default_server;": f"listen 127.0.0.1:{layout.http_port} default_server;",
         "listen 443 ssl http2 default_server;": f"listen 127.0.0.1:{layout.https_port} ssl http2 default_server;",
         "ssl_certificate /etc/nginx/certs/tls.crt;": f"ssl_certificate {layout.cert};",
