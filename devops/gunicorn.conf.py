@@ -37,9 +37,11 @@ def _cpu_count() -> int:
 
 # --- Socket -----------------------------------------------------------------
 
-# 0.0.0.0 inside the container: nginx reaches it over the compose network, and
-# the port is not published on the host.
-bind: list[str] = [os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")]
+# Loopback unless told otherwise: gunicorn is never meant to be reached
+# directly, and Django believes X-Real-IP only from TRUSTED_PROXIES (loopback by
+# default). compose.yml sets GUNICORN_BIND=0.0.0.0:8000 for the app container,
+# whose port only the compose network reaches (nginx), and trusts that network.
+bind: list[str] = [os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")]
 
 # --- Workers ----------------------------------------------------------------
 

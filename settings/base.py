@@ -221,6 +221,10 @@ LOGGING: dict[str, Any] = {
 GRAPHQL_MAX_QUERY_BYTES = int(os.environ.get("GRAPHQL_MAX_QUERY_BYTES", "10000"))
 # Most tokens (names, punctuation, values and comments) the parser reads before refusing the document (QUERY_TOO_LARGE).
 GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "2000"))
+# Deepest nesting of lists and objects in the request's JSON (the body, and the variables however they are sent).
+# The body is level 1 and its variables level 2; the deepest example input (weeklyScheduleSet's ranges) reaches 5.
+# Python's JSON parser recurses, so without a bound a 2 KB body of 1,000 nested lists was a RecursionError.
+GRAPHQL_MAX_JSON_DEPTH = int(os.environ.get("GRAPHQL_MAX_JSON_DEPTH", "32"))
 # Deepest nesting of fields, in levels: `{ providers { edges { node { id } } } }` is 4. Examples reach 9.
 GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "12"))
 # Most field selections per operation, fragments expanded and aliases included. Examples reach 54; GraphiQL's
@@ -232,6 +236,21 @@ GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "30"))
 # page size (`first`/`last`, 100 when not given). 08_clients costs 2,171 as written (first: 10) and 21,701 with
 # first: 100, the largest page; two levels of 100-node pages of a few fields pass, three levels (1,000,000+) do not.
 GRAPHQL_MAX_COST = int(os.environ.get("GRAPHQL_MAX_COST", "50000"))
+# The same ceiling for anonymous callers (no bearer token): a fifth. A booking page (100 slots with their provider)
+# costs 901, the examples anonymous callers may send at most 8,101 at their largest pages; the costliest read of
+# issue 7 (appointments(first: 100) { provider { availableAppointments(first: 100) } }, ~40,000, 440 ms, 857 KB)
+# is refused. Signed-in callers may send it.
+GRAPHQL_MAX_COST_ANONYMOUS = int(os.environ.get("GRAPHQL_MAX_COST_ANONYMOUS", "10000"))
+# The page of a nested connection (a provider's availableAppointments, a client's reservations ...) when `first` is
+# not given: what the server returns and what the cost model counts. The root lists default to 100.
+GRAPHQL_NESTED_PAGE_SIZE = int(os.environ.get("GRAPHQL_NESTED_PAGE_SIZE", "20"))
+# Read budget: the cost points that one address may spend on queries per GRAPHQL_READ_BUDGET_SECONDS, counted in the
+# "ratelimit" cache (Redis in production), as GitHub and Shopify budget their GraphQL APIs. Past it, queries get HTTP
+# 429 RATE_LIMITED with Retry-After (api/http/read_budget.py). 300,000 a minute is ~300 booking pages or 6 of the
+# costliest signed-in operations: a clinic's network of about ten busy people. At ~11 us of CPU a point (issue 7:
+# 40,000 points, 440 ms) one address can take at most ~3 % of a 2-core host; saturating it takes ~36 addresses.
+GRAPHQL_READ_BUDGET_POINTS = int(os.environ.get("GRAPHQL_READ_BUDGET_POINTS", "300000"))
+GRAPHQL_READ_BUDGET_SECONDS = int(os.environ.get("GRAPHQL_READ_BUDGET_SECONDS", "60"))
 # Whether `__schema` and `__type` may be queried (`__typename` always may). Off in production.
 GRAPHQL_INTROSPECTION = True
 # Whether "Did you mean ...?" is removed from error messages, so typos cannot probe the schema. On in production.
@@ -255,6 +274,10 @@ JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE", "reservation-api")
 # Access tokens are short-lived (minutes); refresh tokens rotate on every use (days).
 JWT_ACCESS_TOKEN_MINUTES = int(os.environ.get("JWT_ACCESS_TOKEN_MINUTES", "5"))
 JWT_REFRESH_TOKEN_DAYS = int(os.environ.get("JWT_REFRESH_TOKEN_DAYS", "14"))
+# A refresh token presented again within this many seconds of its rotation gets the same new pair (a retry after a
+# timeout, two tabs at once) instead of revoking its session as a copied token. 30 s: nginx's and gunicorn's request
+# timeout, so a retry of a request that timed out still falls inside it. 0 turns the window off.
+JWT_REFRESH_REUSE_GRACE_SECONDS = int(os.environ.get("JWT_REFRESH_REUSE_GRACE_SECONDS", "30"))
 
 # Tokens of an external OpenID Connect identity provider (RS256), accepted when OIDC_ISSUER is set. Keys come
 # from OIDC_JWKS_FILE (a JWKS JSON file) or OIDC_JWKS_URL; `sub` maps to a user through ExternalIdentity.
@@ -267,8 +290,15 @@ OIDC_ALGORITHMS = ["RS256"]
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses logins while an account or address is locked out.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend behind the bounds on password checks (api/auth/password_checks.py).
+    "api.auth.backends.BoundedModelBackend",
 ]
+# Password checks (PBKDF2, ~0.6 s of CPU each) running at once per process, and per host among the processes sharing
+# PASSWORD_CHECK_LOCK_DIR (flock; empty: no host-wide bound, as in tests); a login past either is RATE_LIMITED at
+# once. 0 per host means half the CPUs (at least 1): hashing never takes more than half the host, whatever the attack.
+PASSWORD_CHECKS_PER_PROCESS = int(os.environ.get("PASSWORD_CHECKS_PER_PROCESS", "1"))
+PASSWORD_CHECKS_PER_HOST = int(os.environ.get("PASSWORD_CHECKS_PER_HOST", "0"))
+PASSWORD_CHECK_LOCK_DIR = os.environ.get("PASSWORD_CHECK_LOCK_DIR", "")
 INSTALLED_APPS = [*INSTALLED_APPS, "axes", "django_ratelimit"]
 MIDDLEWARE = [*MIDDLEWARE, "api.auth.middleware.BearerTokenMiddleware", "axes.middleware.AxesMiddleware"]
 # Lock a username out for 15 minutes after 5 failed logins from the same address.
@@ -290,10 +320,16 @@ CACHES: dict[str, Any] = {
     ),
 }
 RATELIMIT_USE_CACHE = "ratelimit"
-# Where the caller's address is read from: REMOTE_ADDR here; production (behind nginx) uses X-Real-IP.
-RATELIMIT_IP_META_KEY_NAME = "REMOTE_ADDR"
+# The proxies whose X-Real-IP / X-Forwarded-For name the caller (addresses or networks, comma-separated in
+# DJANGO_TRUSTED_PROXIES); from any other peer the address is the socket's, whatever the headers say
+# (api/auth/client_address.py). None here: run directly, the peer is the client. Production trusts loopback.
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES")
+# django-axes counts failed logins per the same address as the rate limits.
+AXES_CLIENT_IP_CALLABLE = "api.auth.client_address.client_address"
 RATELIMIT_LOGIN_PER_IP = os.environ.get("RATELIMIT_LOGIN_PER_IP", "30/m")
 RATELIMIT_LOGIN_PER_USERNAME = os.environ.get("RATELIMIT_LOGIN_PER_USERNAME", "10/m")
+# Failed logins per address, whatever the usernames (axes counts per username): past it, no more password checks.
+RATELIMIT_LOGIN_FAILURES_PER_IP = os.environ.get("RATELIMIT_LOGIN_FAILURES_PER_IP", "20/15m")
 RATELIMIT_RESERVATION_PER_USER = os.environ.get("RATELIMIT_RESERVATION_PER_USER", "30/m")
 RATELIMIT_RESERVATION_PER_IP = os.environ.get("RATELIMIT_RESERVATION_PER_IP", "300/m")
 RATELIMIT_SIGNUP_PER_IP = os.environ.get("RATELIMIT_SIGNUP_PER_IP", "20/h")

@@ -5,6 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
+from .base import env_list
 
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
 GRAPHIQL = False
@@ -55,9 +56,12 @@ GRAPHQL_PERSISTED_QUERIES_ONLY = os.environ.get("GRAPHQL_PERSISTED_QUERIES_ONLY"
 
 # --- Identity -------------------------------------------------------------------------------------------------
 JWT_SIGNING_KEY = os.environ["JWT_SIGNING_KEY"]
-# nginx passes the client's address as X-Real-IP (it overwrites what the client sent); count per that address.
-RATELIMIT_IP_META_KEY_NAME = "HTTP_X_REAL_IP"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_REAL_IP", "REMOTE_ADDR")
+# nginx passes the client's address as X-Real-IP (it overwrites what the client sent). It is believed only from
+# these peers: loopback by default (nginx beside gunicorn, which binds 127.0.0.1 by default). compose.yml, where
+# nginx is another container, sets its private network; list a load balancer's addresses here too.
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES", "127.0.0.1,::1")
+# Password checks are bounded per host, among every gunicorn worker of the machine (or container): tmpfs lock files.
+PASSWORD_CHECK_LOCK_DIR = os.environ.get("PASSWORD_CHECK_LOCK_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else "/tmp")  # noqa: S108
 # Rate limits must be shared by every app server: Redis is required.
 if not os.environ.get("REDIS_URL"):
     raise ImproperlyConfigured("REDIS_URL is required in production: rate limits are counted in Redis.")

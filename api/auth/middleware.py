@@ -7,7 +7,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from api.auth import oidc
-from api.auth.tokens import InvalidToken, access_token_is_revoked, decode
+from api.auth.tokens import InvalidToken, access_token_is_revoked, check_credentials, decode
 from api.http.errors import OUTAGES, error_response
 
 GRAPHQL_PATH_PREFIX = "/graphql"
@@ -31,6 +31,7 @@ def authenticate_bearer(header: str) -> User:
         )
         if found is None or not found.is_active:
             raise InvalidToken("This account no longer exists or is disabled.")
+        check_credentials(claims, found)
         user = found
     # Logging out everywhere refuses every earlier token, the identity provider's included.
     revocation = getattr(user, "token_revocation", None)

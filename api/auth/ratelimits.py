@@ -8,17 +8,15 @@ from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
 
+from api.auth.client_address import client_address
 from reservation.errors import DomainError, ErrorCode
+
+__all__ = ["client_address", "limit_login", "limit_reservation", "limit_signup"]
 
 
 def _limit(request: HttpRequest, group: str, key: str, rate: str) -> None:
     if is_ratelimited(request, group=group, key=lambda _group, _request: key, rate=rate, increment=True):
         raise DomainError(ErrorCode.RATE_LIMITED, "Too many attempts; wait a minute and try again.")
-
-
-def client_address(request: HttpRequest) -> str:
-    """The caller's IP address (``REMOTE_ADDR``; production takes it from nginx's X-Real-IP, see settings)."""
-    return str(request.META.get(settings.RATELIMIT_IP_META_KEY_NAME, "") or request.META.get("REMOTE_ADDR", ""))
 
 
 def limit_login(request: HttpRequest, username: str) -> None:

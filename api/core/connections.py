@@ -8,6 +8,7 @@ are refused with a GraphQL error whose code is BAD_USER_INPUT, instead of being 
 from typing import Any
 
 import graphene
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.module_loading import import_string
 from graphene_django.filter import DjangoFilterConnectionField
@@ -19,12 +20,16 @@ from api.core.errors import bad_user_input
 
 
 def check_page_arguments(field_name: str, **args: Any) -> None:
-    """Raise BAD_USER_INPUT unless ``first``/``last`` are within 0..100 and ``after``/``before`` are our cursors."""
+    """Raise BAD_USER_INPUT unless ``first``/``last`` are within 0..100, ``offset`` is not negative and
+    ``after``/``before`` are our cursors."""
     max_limit: int = graphene_settings.RELAY_CONNECTION_MAX_LIMIT
     for size in ("first", "last"):
         value = args.get(size)
         if value is not None and not 0 <= value <= max_limit:
             raise bad_user_input(f"`{size}` on `{field_name}` must be between 0 and {max_limit}.")
+    offset = args.get("offset")
+    if offset is not None and offset < 0:
+        raise bad_user_input(f"`offset` on `{field_name}` must be 0 or more.")
     for cursor in ("after", "before"):
         value = args.get(cursor)
         if value is not None and (cursor_to_offset(value) is None or cursor_to_offset(value) < 0):  # type: ignore[operator]
@@ -68,6 +73,8 @@ class FilterConnectionField(DjangoFilterConnectionField):
 def nested_connection(node_type: str, description: str, **filters: Any) -> graphene.Field:
     """A connection field of the connection of ``node_type`` (a dotted path), with ``first``/``after``.
 
+    ``first`` defaults to ``GRAPHQL_NESTED_PAGE_SIZE`` (20), which the cost model counts (`api.http.limits`).
+
     Nullable on purpose: the page comes from a DataLoader, and if its batch fails only this field becomes
     null (with an error naming its path) instead of the whole response. The resolver must return a future
     of the connection (see `api.core.loaders.pages.load_page`).
@@ -75,7 +82,10 @@ def nested_connection(node_type: str, description: str, **filters: Any) -> graph
     return graphene.Field(
         lambda: import_string(node_type)._meta.connection,
         description=description,
-        first=graphene.Int(description="Page size, at most 100 (the default)."),
+        first=graphene.Int(
+            default_value=settings.GRAPHQL_NESTED_PAGE_SIZE,
+            description=f"Page size, at most 100; {settings.GRAPHQL_NESTED_PAGE_SIZE} when not given.",
+        ),
         after=graphene.String(description="Return nodes after this cursor."),
         **filters,
     )

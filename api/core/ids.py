@@ -7,7 +7,7 @@ payload error on that field (`api.core.mutation`); in a query argument, a BAD_US
 (`api.core.errors.format_error`); in a filter, the same, through the filter's form (`api.core.filters`).
 """
 
-from graphql_relay import from_global_id
+from graphql_relay import from_global_id, to_global_id
 
 from api.core.errors import InputError
 from reservation.errors import ErrorCode
@@ -21,14 +21,17 @@ class InvalidGlobalId(InputError):
 
 
 def parse_global_id(global_id: object, field: str | None = None) -> tuple[str, int]:
-    """The type name and primary key inside ``global_id``; `InvalidGlobalId` unless it is a global ID whose
-    key is a whole number."""
+    """The type name and primary key inside ``global_id``; `InvalidGlobalId` unless it is spelled as this API
+    spells it: one object, one ID. The key is ASCII digits (``str.isdigit`` also accepts "¹" and U+0661,
+    ARABIC-INDIC DIGIT ONE) without a leading zero, and the base64 is canonical."""
+    text = str(global_id)
     try:
-        type_name, raw_id = from_global_id(str(global_id))
+        type_name, raw_id = from_global_id(text)
     except (TypeError, ValueError):
         type_name, raw_id = "", ""
-    if not type_name or not raw_id.isdigit():
-        raise InvalidGlobalId(f"Not a valid global ID: {str(global_id)[:64]!r}.", field)
+    canonical = raw_id.isascii() and raw_id.isdigit() and to_global_id(type_name, str(int(raw_id))) == text
+    if not type_name or not canonical:
+        raise InvalidGlobalId(f"Not a valid global ID: {text[:64]!r}.", field)
     return type_name, int(raw_id)
 
 

@@ -14,9 +14,12 @@ aliases           TOO_MANY_ALIASES     aliased fields (``a: providers``): aliase
                                        the same field many times, which the server cannot merge
 cost              QUERY_TOO_COMPLEX    as GitHub and Shopify count it: each field costs 1, and a connection
                                        (a field whose type has ``edges`` and ``pageInfo``) multiplies the cost
-                                       of its selection by its page size, ``first`` or ``last`` (literal or
-                                       variable); a page size not given, null or unknown counts as the largest
-                                       page, ``RELAY_CONNECTION_MAX_LIMIT`` (100)
+                                       of its selection by the page the server returns: ``first`` or ``last``
+                                       (literal or variable); not given, null or unknown, the default of the
+                                       field's ``first`` argument (``GRAPHQL_NESTED_PAGE_SIZE``, 20, for nested
+                                       connections), else the largest page, ``RELAY_CONNECTION_MAX_LIMIT`` (100,
+                                       the root lists' default). Anonymous callers have a lower ceiling
+                                       (``GRAPHQL_MAX_COST_ANONYMOUS``) than signed-in ones (``GRAPHQL_MAX_COST``)
 ================  ===================  ==========================================================================
 
 Introspection meta-fields (``__typename``, ``__schema``, ``__type``) add no depth: graphql-core's standard
@@ -24,9 +27,9 @@ Introspection meta-fields (``__typename``, ``__schema``, ``__type``) add no dept
 and production switches introspection off (``GRAPHQL_INTROSPECTION``). They count as selections, aliases and
 cost like any other field.
 
-Validation does not see the request's variables, so the view runs it inside `request_variables`: the cost
-rule then reads a page size passed as a variable, else the variable's default in the operation, else counts
-the largest page.
+Validation does not see the request's variables nor its caller, so the view runs it inside `request_variables`:
+the cost rule then reads a page size passed as a variable, else the variable's default in the operation, else the
+field's default page, and applies the ceiling of the caller (anonymous or signed in).
 
 `validation_rules` assembles graphql-core's standard rules, these four and (with ``GRAPHQL_INTROSPECTION``
 off) graphql-core's ``NoSchemaIntrospectionCustomRule`` from settings, once per process; Django's
@@ -50,6 +53,7 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLField,
     GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
@@ -70,16 +74,21 @@ from graphql import (
 )
 from graphql.language.visitor import SKIP, VisitorAction
 
+from api.http.text_input import NoNulInStringLiteralsRule
+
 _variables: ContextVar[Mapping[str, Any]] = ContextVar("graphql_request_variables", default=MappingProxyType({}))
+_anonymous: ContextVar[bool] = ContextVar("graphql_request_anonymous", default=False)
 
 
 @contextmanager
-def request_variables(variables: Mapping[str, Any] | None) -> Iterator[None]:
-    """Let the cost rule see the request's variables while the document is validated."""
+def request_variables(variables: Mapping[str, Any] | None, *, anonymous: bool = False) -> Iterator[None]:
+    """Let the cost rule see the request's variables, and whether its caller is anonymous, during validation."""
     token = _variables.set(variables if isinstance(variables, Mapping) else {})
+    caller = _anonymous.set(anonymous)
     try:
         yield
     finally:
+        _anonymous.reset(caller)
         _variables.reset(token)
 
 
@@ -162,7 +171,7 @@ class _Analysis:
         )
         type_ = get_named_type(field.type) if field is not None else None
         inner = self.selection_set(node.selection_set, type_) if node.selection_set else _NOTHING
-        page = self.page_size(node) if _is_connection(type_) else 1
+        page = self.page_size(node, field) if _is_connection(type_) else 1
         return Measures(
             depth=0 if node.name.value.startswith("__") else 1 + inner.depth,
             selections=1 + inner.selections,
@@ -170,13 +179,20 @@ class _Analysis:
             cost=1 + page * inner.cost,
         )
 
-    def page_size(self, node: FieldNode) -> int:
-        """The page a connection field asks for: the larger of ``first`` and ``last``, within 0..max."""
+    def page_size(self, node: FieldNode, field: GraphQLField | None) -> int:
+        """The page a connection field returns: the larger of ``first`` and ``last``, within 0..max; when neither is
+        known, the default of its ``first`` argument (nested connections: 20), else the largest page."""
         sizes = [
             self.integer(argument.value) for argument in node.arguments if argument.name.value in ("first", "last")
         ]
         given = [size for size in sizes if size is not None]
-        return min(max(max(given, default=self.max_page_size), 0), self.max_page_size)
+        if given:
+            return min(max(max(given), 0), self.max_page_size)
+        argument = field.args.get("first") if field is not None else None
+        default = argument.default_value if argument is not None else None
+        if isinstance(default, int) and not isinstance(default, bool) and 0 <= default <= self.max_page_size:
+            return default
+        return self.max_page_size
 
     def integer(self, value: ValueNode) -> int | None:
         """An Int argument's value (a literal, or a variable's value or default), or None if unknown."""
@@ -195,6 +211,18 @@ def measure(context: ValidationContext, operation: OperationDefinitionNode, max_
     return _Analysis(context, operation, max_page_size).result
 
 
+def operation_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: Mapping[str, Any] | None,
+) -> int:
+    """The cost of ``operation`` of ``document`` (already validated) as the cost rule measured it."""
+    context = ValidationContext(schema, document, TypeInfo(schema), lambda _error: None)
+    with request_variables(variables):
+        return measure(context, operation, graphene_settings.RELAY_CONNECTION_MAX_LIMIT).cost
+
+
 def measure_document(
     schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any] | None = None, max_page_size: int = 100
 ) -> list[Measures]:
@@ -209,9 +237,11 @@ class _LimitRule(ValidationRule):
     """Refuse an operation whose measure exceeds ``limit``; subclasses say which measure and how to word it."""
 
     limit: ClassVar[int]
+    anonymous_limit: ClassVar[int | None] = None  # a lower limit for anonymous callers, if any
     max_page_size: ClassVar[int]
     code: ClassVar[str]
     template: ClassVar[str]  # formatted with operation, measured and limit
+    anonymous_template: ClassVar[str] = ""  # appended for an anonymous caller, formatted with signed_in_limit
 
     @staticmethod
     def value(measures: Measures) -> int:
@@ -219,14 +249,15 @@ class _LimitRule(ValidationRule):
 
     def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> VisitorAction:
         measured = self.value(measure(self.context, node, self.max_page_size))
-        if measured > self.limit:
+        anonymous = self.anonymous_limit is not None and _anonymous.get()
+        limit = self.anonymous_limit if anonymous and self.anonymous_limit is not None else self.limit
+        if measured > limit:
             operation = f"Operation '{node.name.value}'" if node.name else "The operation"
+            message = self.template.format(operation=operation, measured=measured, limit=limit)
+            if anonymous:
+                message += self.anonymous_template.format(signed_in_limit=self.limit)
             self.report_error(
-                GraphQLError(
-                    self.template.format(operation=operation, measured=measured, limit=self.limit),
-                    node,
-                    extensions={"code": self.code, "limit": self.limit, "measured": measured},
-                )
+                GraphQLError(message, node, extensions={"code": self.code, "limit": limit, "measured": measured})
             )
         return SKIP
 
@@ -262,18 +293,23 @@ class MaxCostRule(_LimitRule):
     code = "QUERY_TOO_COMPLEX"
     template = (
         "{operation} has a cost of {measured}; the limit is {limit}. Each field costs 1 and a connection multiplies"
-        " the cost of its selection by its page size (`first` or `last`, 100 when not given): ask for smaller pages"
-        " or fewer nested connections."
+        " the cost of its selection by its page size (`first` or `last`; when not given, 20 for a nested connection"
+        " and 100 for a root list): ask for smaller pages or fewer nested connections."
     )
+    anonymous_template = " Signed-in callers may send operations of cost up to {signed_in_limit}."
 
     @staticmethod
     def value(measures: Measures) -> int:
         return measures.cost
 
 
-def limit_rule(rule: type[_LimitRule], limit: int, max_page_size: int = 100) -> type[ASTValidationRule]:
-    """``rule`` with its limit (and the page size a connection counts when none is given) fixed."""
-    return type(rule.__name__, (rule,), {"limit": limit, "max_page_size": max_page_size})
+def limit_rule(
+    rule: type[_LimitRule], limit: int, max_page_size: int = 100, anonymous_limit: int | None = None
+) -> type[ASTValidationRule]:
+    """``rule`` with its limit, its lower limit for anonymous callers if any, and the largest page fixed."""
+    return type(
+        rule.__name__, (rule,), {"limit": limit, "max_page_size": max_page_size, "anonymous_limit": anonymous_limit}
+    )
 
 
 @functools.cache
@@ -281,7 +317,8 @@ def validation_rules() -> tuple[type[ASTValidationRule], ...]:
     """graphql-core's standard rules, then the limits of settings, then no introspection if it is switched off.
 
     Built once per process from ``GRAPHQL_MAX_DEPTH``, ``GRAPHQL_MAX_SELECTIONS``, ``GRAPHQL_MAX_ALIASES``,
-    ``GRAPHQL_MAX_COST``, ``GRAPHQL_INTROSPECTION`` and graphene's ``RELAY_CONNECTION_MAX_LIMIT``.
+    ``GRAPHQL_MAX_COST``, ``GRAPHQL_MAX_COST_ANONYMOUS``, ``GRAPHQL_INTROSPECTION`` and graphene's
+    ``RELAY_CONNECTION_MAX_LIMIT``. Also refuses NUL characters in string literals (`api.http.text_input`).
     """
     page: int = graphene_settings.RELAY_CONNECTION_MAX_LIMIT
     rules: list[type[ASTValidationRule]] = [
@@ -289,7 +326,8 @@ def validation_rules() -> tuple[type[ASTValidationRule], ...]:
         limit_rule(MaxDepthRule, settings.GRAPHQL_MAX_DEPTH, page),
         limit_rule(MaxSelectionsRule, settings.GRAPHQL_MAX_SELECTIONS, page),
         limit_rule(MaxAliasesRule, settings.GRAPHQL_MAX_ALIASES, page),
-        limit_rule(MaxCostRule, settings.GRAPHQL_MAX_COST, page),
+        limit_rule(MaxCostRule, settings.GRAPHQL_MAX_COST, page, settings.GRAPHQL_MAX_COST_ANONYMOUS),
+        NoNulInStringLiteralsRule,
     ]
     if not settings.GRAPHQL_INTROSPECTION:
         rules.append(NoSchemaIntrospectionCustomRule)

@@ -8,10 +8,12 @@ A request meets these checks in this order. Each refusal is a JSON body ``{"erro
    multipart, text/plain and application/graphql are what a cross-site form or a "simple" fetch can send
    without a CORS preflight, and this endpoint is csrf_exempt, so they run nothing. A GET's body is ignored.
 3. Body: one JSON object, of at most ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes (Django's, 2.5 MB; else 413
-   QUERY_TOO_LARGE). A list (a batch) is 400 BATCHED_REQUESTS_NOT_SUPPORTED; anything else that is not an
-   object, or not JSON, is 400 BAD_REQUEST.
+   QUERY_TOO_LARGE), nested at most ``GRAPHQL_MAX_JSON_DEPTH`` (32) levels. A list (a batch) is 400
+   BATCHED_REQUESTS_NOT_SUPPORTED; anything else that is not an object, or not JSON, or nested deeper, is 400
+   BAD_REQUEST (Python's JSON parser recurses: 1,000 levels, 2 KB, would otherwise be a RecursionError).
 4. GraphiQL: a GET preferring text/html gets the GraphiQL page, when GraphiQL is on (``GRAPHIQL``).
-5. Parameters: ``query`` and ``operationName`` must be strings and ``variables`` an object (400 BAD_REQUEST).
+5. Parameters: ``query`` and ``operationName`` must be strings and ``variables`` an object, nested at most
+   ``GRAPHQL_MAX_JSON_DEPTH`` levels however they were sent (GET, or a JSON string) (400 BAD_REQUEST).
    A document named by hash (``documentId`` or Apollo's ``extensions.persistedQuery``) is looked up in the
    persisted query manifest (`api.http.persisted_queries`); an unknown hash is PERSISTED_QUERY_NOT_FOUND with
    HTTP 200, as Apollo Server answers, so that an APQ client sends the document in full next.
@@ -22,13 +24,18 @@ A request meets these checks in this order. Each refusal is a JSON body ``{"erro
    GRAPHQL_PARSE_FAILED.
 9. GET runs queries only: a mutation is 405 (graphene-django).
 10. Validation: graphql-core's standard rules, then `api.http.limits` (QUERY_TOO_DEEP, TOO_MANY_SELECTIONS,
-    TOO_MANY_ALIASES, QUERY_TOO_COMPLEX) and, when ``GRAPHQL_INTROSPECTION`` is off, no ``__schema``/``__type``:
-    400, GRAPHQL_VALIDATION_FAILED unless the rule gives its own code.
+    TOO_MANY_ALIASES, QUERY_TOO_COMPLEX, with a lower cost ceiling for anonymous callers), no NUL in string
+    literals (BAD_USER_INPUT) and, when ``GRAPHQL_INTROSPECTION`` is off, no ``__schema``/``__type``: 400,
+    GRAPHQL_VALIDATION_FAILED unless the rule gives its own code. Then a query spends its cost from its address's
+    read budget (`api.http.read_budget`): 429 RATE_LIMITED with Retry-After when it would overspend.
 11. Execution: the GraphQL context is a fresh `api.core.context.RequestContext` (the caller, the request's
     instant, its DataLoaders), so nothing is shared between requests or threads; the execution context
     (`api.core.loaders.execution`) runs the DataLoaders' batches after each level of the query. GET runs
     queries only (check 9), and nothing a query runs writes to the database.
-12. Errors are formatted by `api.core.errors.format_error` (codes; unexpected exceptions masked behind an id); with
+12. No cookie: the view does not set graphene-django's ``csrftoken`` cookie (nor ``Vary: Cookie``), not even on the
+    GraphiQL page. The endpoint is csrf_exempt and ignores cookies (bearer tokens only, see
+    `api.auth.middleware`), so the cookie protected nothing, and it made persisted GET queries uncacheable.
+13. Errors are formatted by `api.core.errors.format_error` (codes; unexpected exceptions masked behind an id); with
     ``GRAPHQL_HIDE_SUGGESTIONS``, "Did you mean ...?" is cut from every message so that typos cannot map the
     schema.
 """
@@ -44,8 +51,10 @@ from graphene_django.settings import graphene_settings
 from graphene_django.views import GraphQLView as BaseGraphQLView
 from graphene_django.views import HttpError
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     GraphQLSyntaxError,
+    OperationDefinitionNode,
     OperationType,
     execute,
     get_operation_ast,
@@ -56,9 +65,10 @@ from graphql import (
 from api.core.context import RequestContext
 from api.core.errors import format_error
 from api.core.loaders import ExecutionContext
-from api.http import observability, persisted_queries
+from api.http import observability, persisted_queries, read_budget
 from api.http.errors import is_outage, raise_outage
-from api.http.limits import request_variables, validation_rules
+from api.http.limits import operation_cost, request_variables, validation_rules
+from api.http.text_input import NUL_MESSAGE
 
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 _TOO_MANY_TOKENS = re.compile(r"Document contains more than \d+ tokens")
@@ -76,12 +86,75 @@ def _bad_request(message: str) -> RequestRefused:
     return RequestRefused(400, "BAD_REQUEST", message)
 
 
+def json_input_problem(value: Any, max_depth: int) -> RequestRefused | None:
+    """Why the parsed JSON ``value`` (the body, or the variables) is refused, or None.
+
+    Walks it once, iteratively (so that the walk cannot itself recurse too deep), and stops at the first problem:
+    lists and objects nested more than ``max_depth`` levels (a scalar is level 0) or text that is not valid Unicode
+    (a lone surrogate such as ``"\\ud800"``, which no database can store), both 400 BAD_REQUEST; or a NUL character,
+    which PostgreSQL cannot store in text and Django's forms refuse, 400 BAD_USER_INPUT. Object keys count as text.
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem is not None:
+                return problem
+            continue
+        if isinstance(item, dict):
+            children: list[Any] = [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth + 1 > max_depth:
+            return _bad_request(
+                f"The JSON nests lists and objects more than {max_depth} levels deep (GRAPHQL_MAX_JSON_DEPTH)."
+            )
+        stack.extend((child, depth + 1) for child in children)
+    return None
+
+
+def text_problem(text: str) -> RequestRefused | None:
+    """Why ``text`` of a request is refused (a NUL character, or not valid Unicode), or None."""
+    if "\x00" in text:
+        return RequestRefused(400, "BAD_USER_INPUT", NUL_MESSAGE)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _bad_request("Text must be valid Unicode: it holds a lone surrogate code point.")
+    return None
+
+
+# graphene-django decorates its dispatch with ensure_csrf_cookie (for its GraphiQL page); this view calls the
+# undecorated method, so that /graphql sets no cookie (check 12).
+_dispatch_without_csrf_cookie = BaseGraphQLView.dispatch.__wrapped__
+
+
 class GraphQLView(BaseGraphQLView):
     """graphene-django's view with the edge's checks, request-scoped DataLoaders and masked unexpected errors."""
 
     execution_context_class = ExecutionContext
     # graphene-django's page with GraphiQL's scripts served from our static files, not a CDN (works offline).
     graphiql_template = "api/graphiql.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """graphene-django's dispatch without its ``ensure_csrf_cookie``: /graphql sets no cookie."""
+        response: HttpResponse = _dispatch_without_csrf_cookie(self, request, *args, **kwargs)
+        spending = getattr(request, "read_budget", None)
+        if spending is not None and not spending.refused:
+            read_budget.add_headers(response, spending)
+        return response
+
+    def render_graphiql(self, request: HttpRequest, **data: Any) -> HttpResponse:
+        """The GraphiQL page, without the CSRF cookie its template's ``{% csrf_token %}`` would have set.
+
+        GraphiQL sends the page's token as ``X-CSRFToken``; the endpoint is csrf_exempt and ignores it.
+        """
+        response: HttpResponse = super().render_graphiql(request, **data)
+        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
+        return response
 
     def get_context(self, request: HttpRequest) -> RequestContext:
         """The GraphQL context: a fresh `RequestContext` (caller, clock, DataLoaders) for every request."""
@@ -101,6 +174,30 @@ class GraphQLView(BaseGraphQLView):
     def can_display_graphiql(cls, request: HttpRequest, data: dict[str, Any]) -> bool:
         # The URL conf passes GRAPHIQL when it is imported; reading it again here lets a test switch it off.
         return bool(settings.GRAPHIQL) and bool(super().can_display_graphiql(request, data))
+
+    def spend_read_budget(
+        self,
+        request: HttpRequest,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: dict[str, Any] | None,
+    ) -> None:
+        """Charge a query's cost to its address's read budget (`api.http.read_budget`); 429 when overspent."""
+        cost = operation_cost(self.schema.graphql_schema, document, operation, variables)
+        spending = read_budget.charge(request, cost)
+        if spending is None:
+            return
+        request.read_budget = spending  # type: ignore[attr-defined]
+        if spending.refused:
+            refusal = RequestRefused(
+                429,
+                "RATE_LIMITED",
+                f"This query costs {cost} points and {spending.remaining} of this address's"
+                f" {spending.limit} points are left until the minute ends: retry after the Retry-After seconds, or"
+                " ask for smaller pages.",
+            )
+            read_budget.add_headers(refusal.response, spending)
+            raise refusal
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         """The request's JSON object: checks 2 and 3 of the module's list."""
@@ -125,6 +222,14 @@ class GraphQLView(BaseGraphQLView):
             data = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             raise _bad_request("POST body sent invalid JSON.") from None
+        except RecursionError:
+            raise _bad_request(
+                f"The JSON nests lists and objects more than {settings.GRAPHQL_MAX_JSON_DEPTH} levels deep"
+                " (GRAPHQL_MAX_JSON_DEPTH)."
+            ) from None
+        problem = json_input_problem(data, settings.GRAPHQL_MAX_JSON_DEPTH)
+        if problem is not None:
+            raise problem
         if isinstance(data, list):
             raise RequestRefused(
                 400,
@@ -137,6 +242,7 @@ class GraphQLView(BaseGraphQLView):
 
     def get_graphql_params(self, request: HttpRequest, data: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
         """``query``, ``variables``, ``operationName`` and ``id``, checked; a document named by hash is looked up."""
+        # graphene-django parses variables sent as a JSON string itself (any failure, too deep included: 400).
         query, variables, operation_name, id_ = super().get_graphql_params(request, data)
         if query is not None and not isinstance(query, str):
             raise _bad_request("`query` must be a string.")
@@ -144,6 +250,10 @@ class GraphQLView(BaseGraphQLView):
             variables = None
         elif not isinstance(variables, dict):
             raise _bad_request("`variables` must be a JSON object.")
+        else:
+            problem = json_input_problem(variables, settings.GRAPHQL_MAX_JSON_DEPTH)
+            if problem is not None:
+                raise problem
         if operation_name is not None and not isinstance(operation_name, str):
             raise _bad_request("`operationName` must be a string.")
         try:
@@ -195,7 +305,7 @@ class GraphQLView(BaseGraphQLView):
             return ExecutionResult(data=None, errors=[error])
 
         operation_ast = get_operation_ast(document, operation_name)
-        observability.record_operation(operation_ast, operation_name)
+        observability.record_operation(operation_ast, operation_name)  # Ours: metrics by operation.
         if request.method == "GET" and operation_ast is not None and operation_ast.operation != OperationType.QUERY:
             if show_graphiql:
                 return None
@@ -206,8 +316,10 @@ class GraphQLView(BaseGraphQLView):
             )
 
         schema = self.schema.graphql_schema
-        hide_suggestions = bool(settings.GRAPHQL_HIDE_SUGGESTIONS)  # Ours: check 12.
-        with request_variables(variables):  # Ours: check 10's limits see the variables (page sizes).
+        hide_suggestions = bool(settings.GRAPHQL_HIDE_SUGGESTIONS)  # Ours: check 13.
+        anonymous = not request.user.is_authenticated
+        # Ours: check 10's limits see the variables (page sizes) and whether the caller is anonymous.
+        with request_variables(variables, anonymous=anonymous):
             validation_errors = validate(
                 schema,
                 document,
@@ -217,6 +329,8 @@ class GraphQLView(BaseGraphQLView):
             )
         if validation_errors:
             return ExecutionResult(data=None, errors=validation_errors)
+        if operation_ast is not None and operation_ast.operation == OperationType.QUERY:
+            self.spend_read_budget(request, document, operation_ast, variables)  # Ours: check 10's read budget.
 
         try:
             result: ExecutionResult = execute(  # type: ignore[assignment]  # synchronous: never awaitable here

@@ -7,6 +7,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 
 from api.auth import tokens
+from api.auth.password_checks import LoginThrottled
 from api.auth.permissions import get_viewer, require_authenticated
 from api.auth.ratelimits import limit_login
 from api.core.context import context_of, signed_in_user
@@ -48,7 +49,9 @@ class TokenCreate(TokenPayloadMixin, DomainMutation):
 
     Login goes through Django's authentication (hashed passwords) behind django-axes: after 5 failures for
     a username from one address the account is locked out there for 15 minutes. Also rate limited per
-    address and per username. Errors: INVALID_CREDENTIALS, LOCKED_OUT, RATE_LIMITED.
+    address and per username, and refused without checking the password while the process is busy checking
+    others or after 20 failed logins from the address in 15 minutes (api/auth/password_checks.py). Errors:
+    INVALID_CREDENTIALS, LOCKED_OUT, RATE_LIMITED.
     """
 
     class Input:
@@ -62,7 +65,11 @@ class TokenCreate(TokenPayloadMixin, DomainMutation):
     def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "TokenCreate":
         request = context_of(info).request
         limit_login(request, data["username"])
-        user = authenticate(request, username=data["username"], password=data["password"])
+        try:
+            user = authenticate(request, username=data["username"], password=data["password"])
+        except LoginThrottled as throttled:
+            # Refused before any password was checked (api/auth/password_checks.py): "not now", like RATE_LIMITED.
+            return cls.refused(InputError(ErrorCode.RATE_LIMITED, throttled.messages[0]))
         if user is None:
             if getattr(request, "axes_locked_out", False):
                 # Answer in the payload; without this, AxesMiddleware would replace the response with its page.

@@ -9,8 +9,9 @@ from django.db import models
 class RefreshToken(models.Model):
     """One issued refresh token (the JWT carries this row's ``id`` as its ``jti``).
 
-    Refresh tokens rotate: using one marks it ``used_at`` and issues its successor in the same ``family``.
-    Presenting a used token again means it was copied, so the whole family is revoked.
+    Refresh tokens rotate: using one marks it ``used_at`` and issues its successor (``replaced_by``) in the same
+    ``family``. Presenting a used token again means it was copied, so the whole family is revoked, except within a
+    short grace window, when it gets its successor's pair again (a retry, or two tabs at once: api/auth/tokens.py).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -20,6 +21,14 @@ class RefreshToken(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True, help_text="When it was exchanged for its successor.")
     revoked_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaces",
+        help_text="The token its rotation issued (the same session's next token).",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["user", "revoked_at"], name="refresh_token_user_idx")]

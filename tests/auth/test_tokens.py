@@ -18,7 +18,7 @@ from django.contrib.auth.models import User
 from django.utils.dateparse import parse_datetime
 from jwt.warnings import InsecureKeyLengthWarning
 
-from api.auth.tokens import issue_access_token, issue_tokens
+from api.auth.tokens import credentials_digest, issue_access_token, issue_tokens
 from reservation.models import RefreshToken
 from tests.auth import (
     PASSWORD,
@@ -57,6 +57,7 @@ def claims_for(user: User, **overrides: Any) -> dict[str, Any]:
         "exp": NOW + ACCESS_LIFETIME,
         "jti": uuid.uuid4().hex,
         "typ": "access",
+        "sah": credentials_digest(user),
         **overrides,
     }
     return {name: value for name, value in claims.items() if value is not None}
@@ -175,6 +176,8 @@ def test_refresh_rotates_and_the_old_refresh_token_is_spent(client, user, frozen
     assert second["errors"] == []
     assert second["refreshToken"] != first["refreshToken"]
     assert viewer_username(client, second["accessToken"]) == "tess"
+    # Past the grace window for retries (tests/auth/test_refresh_grace.py), a replay is a copied token.
+    frozen.tick(timedelta(seconds=settings.JWT_REFRESH_REUSE_GRACE_SECONDS + 1))
     replay = refresh(client, first["refreshToken"])
     assert [error["code"] for error in replay["errors"]] == ["INVALID_TOKEN"]
     assert replay["refreshToken"] is None
@@ -306,6 +309,8 @@ REFUSED_TOKENS = {
     "no-iss": lambda user: sign(claims_for(user, iss=None)),
     "no-aud": lambda user: sign(claims_for(user, aud=None)),
     "no-typ": lambda user: sign(claims_for(user, typ=None)),
+    "no-password-binding": lambda user: sign(claims_for(user, sah=None)),
+    "another-password": lambda user: sign(claims_for(user, sah="0" * 32)),
     "expired": lambda user: sign(claims_for(user, iat=NOW - timedelta(minutes=10), exp=NOW - timedelta(seconds=1))),
     "refresh-token": lambda user: issue_tokens(user).refresh_token,
     "garbage": lambda user: "not.a.jwt",

@@ -154,10 +154,10 @@ def plain_session(env: dict[str, str]) -> str:
             env,
             "shell",
             "-c",
-            "from django.contrib.auth.models import User;"
+            "from django.conf import settings; from django.contrib.auth.models import User;"
             " from django.contrib.sessions.backends.db import SessionStore; "
             f"u = User.objects.get(username={PLAIN[0]!r}); s = SessionStore(); s['_auth_user_id'] = str(u.pk); "
-            "s['_auth_user_backend'] = 'django.contrib.auth.backends.ModelBackend'; "
+            "s['_auth_user_backend'] = settings.AUTHENTICATION_BACKENDS[-1]; "
             "s['_auth_user_hash'] = u.get_session_auth_hash(); s.create(); print('session=' + s.session_key)",
         )
         .split("session=")[1]

@@ -224,6 +224,19 @@ PAGE = "query($n: Int) { providers(first: $n) { edges { node { id } } } }"
         ("query($n: Int = 7) { providers(first: $n) { edges { node { id } } } }", {"n": 2}, 1 + 2 * 3),
         # pageInfo is part of the selection, as everything under a connection.
         ("{ providers(first: 2) { pageInfo { hasNextPage } edges { node { id } } } }", None, 1 + 2 * (2 + 3)),
+        # A nested connection without `first` counts its default page, 20 (what the server returns); a null or
+        # unknown size too. A root list without one counts 100, as graphene-django returns.
+        (
+            "{ providers(first: 10) { edges { node { clients { edges { node { id } } } } } } }",
+            None,
+            1 + 10 * (1 + 1 + (1 + 20 * 3)),
+        ),
+        (
+            "query($n: Int) { providers(first: 1) { edges { node { clients(first: $n) { edges { node { id } } } } } }"
+            " }",
+            {"n": None},
+            1 + 1 * (1 + 1 + (1 + 20 * 3)),
+        ),
         # Nested connections multiply.
         (
             "{ providers(first: 10) { edges { node { clients(first: 5) { edges { node { id } } } } } } }",
@@ -246,15 +259,35 @@ def test_cost_model(document, variables, cost):
     assert measures(document, variables).cost == cost
 
 
-def test_costly_query_is_refused_with_its_cost(client):
-    # Three levels of default (100-node) pages: 1 + 100 * (2 + 1 + 100 * (2 + 1 + 100 * 3)).
-    document = "{ providers { edges { node { clients { edges { node { providers { edges { node { id } } } } } } } } } }"
-    error = refused(post(client, document), "QUERY_TOO_COMPLEX")
+THREE_LEVELS = (
+    "{ providers(first: 100) { edges { node { clients(first: 100) { edges { node {"
+    " providers(first: 100) { edges { node { id } } } } } } } } } }"
+)
 
+
+def test_three_levels_of_100_node_pages_are_refused_even_for_signed_in_callers(graphql):
+    body = graphql(THREE_LEVELS, expect_status=400)
+
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
     assert error["extensions"]["limit"] == settings.GRAPHQL_MAX_COST == 50_000
     assert error["extensions"]["measured"] == 1 + 100 * (3 + 100 * (3 + 100 * 3)) == 3_030_301
     assert "3030301" in error["message"]
     assert "50000" in error["message"]
+
+
+def test_anonymous_callers_have_a_lower_ceiling_and_are_told_the_signed_in_one(client):
+    error = refused(post(client, THREE_LEVELS), "QUERY_TOO_COMPLEX")
+
+    assert error["extensions"]["limit"] == settings.GRAPHQL_MAX_COST_ANONYMOUS == 10_000
+    assert "Signed-in callers may send operations of cost up to 50000" in error["message"]
+
+
+def test_nested_connections_without_first_count_their_default_page(client):
+    # Three levels without `first`: the root list's 100, then 20 and 20, as the server returns them.
+    document = "{ providers { edges { node { clients { edges { node { providers { edges { node { id } } } } } } } } } }"
+
+    assert measures(document).cost == 1 + 100 * (3 + 20 * (3 + 20 * 3)) == 126_301
 
 
 def test_smaller_pages_bring_the_same_query_under_the_limit(client):
@@ -267,7 +300,7 @@ def test_smaller_pages_bring_the_same_query_under_the_limit(client):
     assert post(client, document, {"a": 10, "b": 10, "c": 10}).status_code == 200
 
 
-@override_settings(GRAPHQL_MAX_COST=6)
+@override_settings(GRAPHQL_MAX_COST=6, GRAPHQL_MAX_COST_ANONYMOUS=6)
 def test_cost_limit_comes_from_settings_and_reads_variables(client):
     assert post(client, PAGE, {"n": 1}).status_code == 200  # 1 + 1 * 3 = 4
 
@@ -327,6 +360,24 @@ def test_every_example_is_well_within_the_limits(example):
     assert at_largest_pages.cost * 2 <= settings.GRAPHQL_MAX_COST
     query_bytes = len(example.query.encode("utf-8"))
     assert query_bytes * 2 <= settings.GRAPHQL_MAX_QUERY_BYTES
+
+
+# The examples an anonymous caller may send: the lists of providers and slots anyone may browse.
+ANONYMOUS_EXAMPLES = [
+    example
+    for example in EXAMPLES
+    if example.field
+    in ("availableAppointments", "providers", "appointments", "availableAppointmentsOnDate", "providersSorted")
+]
+
+
+@pytest.mark.parametrize("example", ANONYMOUS_EXAMPLES, ids=str)
+def test_the_examples_anonymous_callers_send_fit_their_ceiling_even_at_the_largest_pages(client, example):
+    assert measures(example.query, with_largest_pages(example)).cost <= settings.GRAPHQL_MAX_COST_ANONYMOUS
+
+    response = post(client, example.query, with_largest_pages(example))
+
+    assert response.status_code == 200, response.content
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=str)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F, Model, QuerySet, Window
 from django.db.models.functions import DenseRank
 from graphene import ResolveInfo
@@ -32,14 +33,19 @@ class PageRequest:
     offset: int
 
     @classmethod
-    def from_args(cls, first: int | None, after: str | None, field_name: str) -> "PageRequest":
-        """Validate relay ``first``/``after`` arguments; ``first`` defaults to and is capped at the maximum page.
+    def from_args(
+        cls, first: int | None, after: str | None, field_name: str, default: int | None = None
+    ) -> "PageRequest":
+        """Validate relay ``first``/``after`` arguments; ``first`` null means ``default`` (the field's declared
+        default: ``GRAPHQL_NESTED_PAGE_SIZE``, 20, unless given), and is capped at the maximum page.
 
         Raises GraphQLError (code BAD_USER_INPUT) for a negative or too large ``first`` or a foreign cursor.
         """
         check_page_arguments(field_name, first=first, after=after)
         offset = 0 if after is None else cursor_to_offset(after) + 1  # type: ignore[operator]
-        return cls(first=graphene_settings.RELAY_CONNECTION_MAX_LIMIT if first is None else first, offset=offset)
+        if first is None:
+            first = settings.GRAPHQL_NESTED_PAGE_SIZE if default is None else default
+        return cls(first=min(first, graphene_settings.RELAY_CONNECTION_MAX_LIMIT), offset=offset)
 
     @property
     def rows_needed(self) -> int:

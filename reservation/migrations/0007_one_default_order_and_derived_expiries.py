@@ -20,7 +20,7 @@ def delete_stored_expiries(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reservation", "0005_live_interval_ends_when_reservation_ends"),
+        ("reservation", "0006_refresh_token_replaced_by"),
     ]
 
     operations = [
