@@ -29,7 +29,8 @@ class DomainMutation(relay.ClientIDMutation):
     join (`reservation.services.transactions.all_or_nothing`). A `DomainError` raised from `perform` (by input
     decoding or by a domain service) undoes everything the mutation wrote and becomes one entry of ``errors``,
     the payload's other fields null; any other exception (a top-level error) rolls everything back too. A
-    refusal that must keep what it wrote (a failed login's record) is returned with `refused`, not raised.
+    refusal that must keep what it wrote (a reused refresh token's revocation) is returned with `refused`, not
+    raised; slow checks that must not hold the transaction go in `before_transaction` (a login's password check).
     """
 
     class Meta:
@@ -67,6 +68,16 @@ class DomainMutation(relay.ClientIDMutation):
         raise NotImplementedError
 
     @classmethod
+    def before_transaction(cls, info: graphene.ResolveInfo, data: dict[str, Any]) -> dict[str, Any]:
+        """Work that must not hold the mutation's transaction, done before it opens (and before an idempotency
+        key is claimed); returns the input `perform` gets. Nothing by default.
+
+        Only for slow checks whose writes must stay whatever happens next (a login's password check). Raise
+        `DomainError` to refuse.
+        """
+        return data
+
+    @classmethod
     def refused(cls, error: DomainError) -> "DomainMutation":
         """The payload of a refusal: ``error`` in ``errors``, every other field null."""
         return cls(errors=[MutationError.from_domain(error, cls.error_fields)])
@@ -74,6 +85,10 @@ class DomainMutation(relay.ClientIDMutation):
     @classmethod
     def mutate_and_get_payload(cls, root: None, info: graphene.ResolveInfo, **data: Any) -> "DomainMutation":
         key = data.pop(idempotency.KEY_FIELD, None)
+        try:
+            data = cls.before_transaction(info, data)
+        except DomainError as error:
+            return cls.refused(error)
         with all_or_nothing():
             if key is not None:
                 replayed: DomainMutation = idempotency.run_once(cls, info, key, data, lambda: cls.perform(info, **data))

@@ -20,9 +20,9 @@ from reservation.errors import ErrorCode
 # the key, and after the tokens may have been revoked), and the stored record would hold a password's or a refresh
 # token's hash. tokenRevoke is idempotent by nature.
 #
-# Their refusals are returned, not raised, where the refusal itself writes what must stay: django-axes' record of a
-# failed login, the revocation of a session whose used refresh token came back. A raised refusal would undo them
-# with the mutation's transaction.
+# A login checks the password before its transaction (TokenCreate.before_transaction). A refresh's refusal is
+# returned, not raised, because the refusal itself writes what must stay: the revocation of a session whose used
+# refresh token came back. A raised refusal would undo it with the mutation's transaction.
 
 
 class TokenPayloadMixin:
@@ -62,20 +62,29 @@ class TokenCreate(TokenPayloadMixin, DomainMutation):
         idempotent = False
 
     @classmethod
-    def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "TokenCreate":
+    def before_transaction(cls, info: graphene.ResolveInfo, data: dict[str, Any]) -> dict[str, Any]:
+        """The rate limits and the password check, before the mutation's transaction: hashing takes tens of
+        milliseconds, and on SQLite (``BEGIN IMMEDIATE``) a transaction would hold the database's write lock
+        all along. What they write (django-axes' record of a failure) must stay whatever happens next."""
         request = context_of(info).request
         limit_login(request, data["username"])
         try:
             user = authenticate(request, username=data["username"], password=data["password"])
         except LoginThrottled as throttled:
             # Refused before any password was checked (api/auth/password_checks.py): "not now", like RATE_LIMITED.
-            return cls.refused(InputError(ErrorCode.RATE_LIMITED, throttled.messages[0]))
+            raise InputError(ErrorCode.RATE_LIMITED, throttled.messages[0]) from throttled
         if user is None:
             if getattr(request, "axes_locked_out", False):
                 # Answer in the payload; without this, AxesMiddleware would replace the response with its page.
                 request.axes_locked_out = False  # type: ignore[attr-defined]  # django-axes' flag
-                return cls.refused(InputError(ErrorCode.LOCKED_OUT, "Too many failed logins: try again in 15 minutes."))
-            return cls.refused(InputError(ErrorCode.INVALID_CREDENTIALS, "Wrong username or password."))
+                raise InputError(ErrorCode.LOCKED_OUT, "Too many failed logins: try again in 15 minutes.")
+            raise InputError(ErrorCode.INVALID_CREDENTIALS, "Wrong username or password.")
+        return {**data, "user": user}
+
+    @classmethod
+    def perform(cls, info: graphene.ResolveInfo, **data: Any) -> "TokenCreate":
+        request = context_of(info).request
+        user = data["user"]
         # A login like any other: updates last_login and lets django-axes reset the failure count.
         user_logged_in.send(sender=user.__class__, request=request, user=user)
         return cls.from_pair(tokens.issue_tokens(user))  # type: ignore[no-any-return]

@@ -66,9 +66,9 @@ EXPECTED = {
 # SQL queries of the token examples, sent as the README sends them (without an Authorization header), and of
 # the viewer example sent by a client. None of them reads the schedule, so they are measured on an empty one.
 EXPECTED_AUTH = {
-    # BEGIN (the mutation's one transaction, which axes' reset of its attempts now joins); django-axes' lock-out
-    # check (failures for this username and address); the user; axes' attempts (read, and reset) and its INSERT
-    # into the access log (the login audit trail); UPDATE of last_login; INSERT of the refresh token; COMMIT.
+    # Before the mutation's transaction: django-axes' lock-out check (failures for this username and address); the
+    # user (the password check). Then BEGIN; axes' attempts (read, and reset: it joins the transaction) and its
+    # INSERT into the access log (the login audit trail); UPDATE of last_login; INSERT of the refresh token; COMMIT.
     "00_tokenCreate": 9,
     # BEGIN (the mutation's); SAVEPOINT (the rotation's own block); the refresh token's row (locked, with its
     # user); the user's revocation marker; UPDATE of the row as used; INSERT of its successor; RELEASE; COMMIT.

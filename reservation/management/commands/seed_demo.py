@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from reservation.errors import DomainError
 from reservation.models import Client, Provider, Reservation
 from reservation.services.availability import appointment_bulk_create
 from reservation.services.reservations import reservation_confirm, reservation_create
@@ -81,10 +82,15 @@ class Command(BaseCommand):
 
         # One confirmed booking, so that nested connections (a provider's clients) show something.
         if not Reservation.objects.filter(client=clients[0]).exists():
-            first_open = providers[0].appointments.available(now).order_by("start_time").first()
-            if first_open is not None:
-                hold = reservation_create(client_id=clients[0].pk, appointment_id=first_open.pk)
+            # Judged by the clock now, after the seeding above; reservation_create reads it again, so a slot whose 24
+            # hours' notice ran out in between is refused and the next one taken.
+            for candidate in providers[0].appointments.available(timezone.now()).order_by("start_time")[:3]:
+                try:
+                    hold = reservation_create(client_id=clients[0].pk, appointment_id=candidate.pk)
+                except DomainError:
+                    continue
                 reservation_confirm(reservation_id=hold.pk)
+                break
 
         self.stdout.write(
             f"Demo data ready: {len(providers)} providers, {len(clients)} clients, {slots} slots over {DAYS} days.\n"
