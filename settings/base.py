@@ -138,6 +138,15 @@ def postgresql_options() -> dict[str, Any]:
 DATABASES = {
     "default": database_from_url(os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")),
 }
+# Streaming replicas (PostgreSQL hot standbys of DATABASE_URL's primary), comma-separated URLs: aliases replica1,
+# replica2 ... Queries read from one unless their caller wrote in the last DATABASE_READ_YOUR_WRITES_SECONDS; every
+# write and every mutation uses the primary (api/core/replicas.py, api/http/replica_reads.py). Under DATABASE_POOLER
+# =pgbouncer each URL is a PgBouncer in front of its server, with the same settings as the primary's. In tests a
+# replica mirrors the test database.
+for _index, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    DATABASES[f"replica{_index}"] = {**database_from_url(_url), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["api.core.replicas.ReplicaRouter"]
+DATABASE_READ_YOUR_WRITES_SECONDS = int(os.environ.get("DATABASE_READ_YOUR_WRITES_SECONDS", "5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -320,6 +329,12 @@ CACHES: dict[str, Any] = {
     ),
 }
 RATELIMIT_USE_CACHE = "ratelimit"
+# Read-your-writes marks (api/http/replica_reads.py): shared by every app server through Redis, like the counters.
+CACHES["recent_writes"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "recent-writes"}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "recent-writes"}
+)
 # The proxies whose X-Real-IP / X-Forwarded-For name the caller (addresses or networks, comma-separated in
 # DJANGO_TRUSTED_PROXIES); from any other peer the address is the socket's, whatever the headers say
 # (api/auth/client_address.py). None here: run directly, the peer is the client. Production trusts loopback.
@@ -341,4 +356,5 @@ MIDDLEWARE = [*MIDDLEWARE, "api.http.errors.EdgeErrorMiddleware"]
 # Redis (rate limits) must fail fast too: a second to connect, a second per command.
 if REDIS_URL:
     CACHES["ratelimit"]["OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    CACHES["recent_writes"]["OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
 # --- end outages ----------------------------------------------------------------------------------------------

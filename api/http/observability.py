@@ -5,14 +5,15 @@
 - takes the request id from nginx's ``X-Request-ID`` (letters, digits, ``-``, ``_``, ``.``; at most 64), or makes
   one, and returns it in the response's ``X-Request-ID``, so that a client's report, nginx's access log and this
   log line meet;
-- counts the SQL queries the request runs (Django's ``execute_wrapper`` on the default database);
+- counts the SQL queries the request runs (Django's ``execute_wrapper`` on every database: primary and replicas);
 - once answered, logs one line on the ``api.request`` logger (JSON, `settings.base.LOGGING`) and updates the
   metrics of `api.http.metrics`.
 
 The line's fields: ``request_id``, ``method``, ``route`` (the URL pattern, e.g. ``calendar/<str:token>.ics``:
 never the raw path, which can carry a calendar feed's secret token), ``operation`` (the GraphQL root field),
 ``operation_name`` (the client's, at most 64 characters), ``outcome``, ``user_id`` (a number, never a name),
-``status``, ``duration_ms``, ``sql_queries`` and ``error_id`` (when an unexpected error or an outage was logged
+``status``, ``duration_ms``, ``sql_queries``, ``read_from`` (on /graphql: the database alias the operation read
+from, ``default`` for the primary or ``replica1`` ...) and ``error_id`` (when an unexpected error or an outage was logged
 under one). Nothing else of the request is logged: no headers (bearer tokens), no body (passwords, refresh
 tokens, names), no query string and no client address (personal data).
 """
@@ -22,11 +23,12 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject, empty
@@ -52,9 +54,17 @@ class Observation:
     error_id: str | None = None
     user_errors: list[str] = field(default_factory=list)
     internal_error: bool = False
+    read_from: str = "default"
 
 
 _current: ContextVar[Observation | None] = ContextVar("reservation_request_observation", default=None)
+
+
+def record_read_database(alias: str) -> None:
+    """Note the database alias the request's operation reads from (the ``read_from`` field)."""
+    observation = _current.get()
+    if observation is not None:
+        observation.read_from = alias
 
 
 def current() -> Observation | None:
@@ -138,7 +148,9 @@ class RequestObservationMiddleware:
         started = time.perf_counter()
         metrics.IN_PROGRESS.inc()
         try:
-            with connection.execute_wrapper(_counter(observation)):
+            with ExitStack() as wrappers:
+                for alias in connections:
+                    wrappers.enter_context(connections[alias].execute_wrapper(_counter(observation)))
                 response = self.get_response(request)
         finally:
             metrics.IN_PROGRESS.dec()
@@ -167,7 +179,12 @@ class RequestObservationMiddleware:
             outcome = _outcome(observation, status)
             metrics.GRAPHQL_REQUESTS.labels(observation.operation, outcome).inc()
             metrics.GRAPHQL_DURATION.labels(observation.operation, outcome).observe(duration)
-            line.update(operation=observation.operation, operation_name=observation.operation_name, outcome=outcome)
+            line.update(
+                operation=observation.operation,
+                operation_name=observation.operation_name,
+                outcome=outcome,
+                read_from=observation.read_from,
+            )
             if observation.user_errors:
                 line["user_errors"] = observation.user_errors
         if observation.error_id:

@@ -31,7 +31,9 @@ A request meets these checks in this order. Each refusal is a JSON body ``{"erro
 11. Execution: the GraphQL context is a fresh `api.core.context.RequestContext` (the caller, the request's
     instant, its DataLoaders), so nothing is shared between requests or threads; the execution context
     (`api.core.loaders.execution`) runs the DataLoaders' batches after each level of the query. GET runs
-    queries only (check 9), and nothing a query runs writes to the database.
+    queries only (check 9), and nothing a query runs writes to the database. With replicas configured, a query reads
+    from one unless its caller wrote in the last few seconds, and from the primary if the replica fails it; a
+    mutation always runs on the primary and marks its caller as a recent writer (`api.http.replica_reads`).
 12. No cookie: the view does not set graphene-django's ``csrftoken`` cookie (nor ``Vary: Cookie``), not even on the
     GraphiQL page. The endpoint is csrf_exempt and ignores cookies (bearer tokens only, see
     `api.auth.middleware`), so the cookie protected nothing, and it made persisted GET queries uncacheable.
@@ -41,6 +43,7 @@ A request meets these checks in this order. Each refusal is a JSON body ``{"erro
 """
 
 import json
+import logging
 import re
 from typing import Any
 
@@ -65,11 +68,13 @@ from graphql import (
 from api.core.context import RequestContext
 from api.core.errors import format_error
 from api.core.loaders import ExecutionContext
-from api.http import observability, persisted_queries, read_budget
+from api.core.replicas import PRIMARY, mark_unavailable, reading_from
+from api.http import observability, persisted_queries, read_budget, replica_reads
 from api.http.errors import is_outage, raise_outage
 from api.http.limits import operation_cost, request_variables, validation_rules
 from api.http.text_input import NUL_MESSAGE
 
+logger = logging.getLogger("api")
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 _TOO_MANY_TOKENS = re.compile(r"Document contains more than \d+ tokens")
 
@@ -332,9 +337,39 @@ class GraphQLView(BaseGraphQLView):
         if operation_ast is not None and operation_ast.operation == OperationType.QUERY:
             self.spend_read_budget(request, document, operation_ast, variables)  # Ours: check 10's read budget.
 
+        is_query = operation_ast is not None and operation_ast.operation == OperationType.QUERY
+        replica = replica_reads.replica_for_query(request) if is_query else None  # Ours: check 11's replica.
+        if replica is not None:
+            try:
+                observability.record_read_database(replica)
+                with reading_from(replica):
+                    return self._execute(request, document, variables, operation_name, hide_suggestions)
+            except Exception as error:
+                if not is_outage(error):
+                    raise
+                # A replica that is down, too slow or cancelled the query (a conflict with recovery): the primary
+                # answers, and the replica is left out for a few seconds.
+                mark_unavailable(replica)
+                logger.warning("replica %s failed a query; reading from the primary", replica, exc_info=True)
+                observability.record_read_database(PRIMARY)
+        try:
+            return self._execute(request, document, variables, operation_name, hide_suggestions)
+        finally:
+            if not is_query:
+                replica_reads.mark_recent_writer(request)  # Ours: read-your-writes after every mutation.
+
+    def _execute(
+        self,
+        request: HttpRequest,
+        document: DocumentNode,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        hide_suggestions: bool,
+    ) -> ExecutionResult:
+        """graphql-core's execution with our context and execution context; outages raised, other errors masked."""
         try:
             result: ExecutionResult = execute(  # type: ignore[assignment]  # synchronous: never awaitable here
-                schema,
+                self.schema.graphql_schema,
                 document,
                 root_value=self.get_root_value(request),
                 context_value=self.get_context(request),  # Ours: a RequestContext, not the HttpRequest.

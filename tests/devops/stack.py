@@ -140,11 +140,43 @@ class PostgreSQL:
             os.kill(pid, signal.SIGCONT)
 
 
-def start_postgresql(base: Path) -> PostgreSQL:
+def postgresql_binaries() -> Path:
     binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not binaries:
         missing("PostgreSQL's server binaries (/usr/lib/postgresql/*/bin)")
-    bindir = Path(binaries[-1]).parent
+    return Path(binaries[-1]).parent
+
+
+def run_postgres(base: Path, *settings_: str) -> PostgreSQL:
+    """Start ``postgres`` on ``base``/pgdata, on a free port of loopback, and wait for it to listen."""
+    port = free_port()
+    log = open(base / "postgresql.log", "wb")  # noqa: SIM115 - closed with the process
+    options = [
+        f"-c{setting}" for setting in ("listen_addresses=127.0.0.1", "fsync=off", "max_connections=50", *settings_)
+    ]
+    process = subprocess.Popen(
+        as_postgres_user(
+            [
+                str(postgresql_binaries() / "postgres"),
+                "-D",
+                str(base / "pgdata"),
+                "-p",
+                str(port),
+                "-k",
+                str(base),
+                *options,
+            ]
+        ),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    wait_port(port, process)
+    return PostgreSQL(port=port, process=process, base=base)
+
+
+def start_postgresql(base: Path) -> PostgreSQL:
+    bindir = postgresql_binaries()
     data = base / "pgdata"
     data.mkdir(parents=True)
     give_to_postgres_user(base)
@@ -155,32 +187,8 @@ def start_postgresql(base: Path) -> PostgreSQL:
         timeout=120,
         check=True,
     )
-    port = free_port()
-    log = open(base / "postgresql.log", "wb")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen(
-        as_postgres_user(
-            [
-                str(bindir / "postgres"),
-                "-D",
-                str(data),
-                "-p",
-                str(port),
-                "-k",
-                str(base),
-                "-c",
-                "listen_addresses=127.0.0.1",
-                "-c",
-                "fsync=off",
-                "-c",
-                "max_connections=50",
-            ]
-        ),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    wait_port(port, process)
-    server = PostgreSQL(port=port, process=process, base=base)
+    server = run_postgres(base)
+    port = server.port
     for _ in range(50):
         try:
             subprocess.run(
@@ -201,6 +209,27 @@ def start_postgresql(base: Path) -> PostgreSQL:
         check=True,
     )
     return server
+
+
+def start_replica(base: Path, primary: PostgreSQL) -> PostgreSQL:
+    """A streaming replica (hot standby) of ``primary``, cloned with ``pg_basebackup``; it replays the primary's
+    WAL as it arrives. initdb's trust rules admit replication connections from loopback."""
+    data = base / "pgdata"
+    base.mkdir(parents=True, exist_ok=True)
+    give_to_postgres_user(base)
+    subprocess.run(
+        as_postgres_user(
+            [
+                str(postgresql_binaries() / "pg_basebackup"),
+                *("-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres", "-D", str(data)),
+                *("--wal-method=stream", "--write-recovery-conf", "--checkpoint=fast", "--no-sync"),
+            ]
+        ),
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    return run_postgres(base, "hot_standby=on")
 
 
 @dataclass
