@@ -13,8 +13,8 @@ The line's fields: ``request_id``, ``method``, ``route`` (the URL pattern, e.g. 
 never the raw path, which can carry a calendar feed's secret token), ``operation`` (the GraphQL root field),
 ``operation_name`` (the client's, at most 64 characters), ``outcome``, ``user_id`` (a number, never a name),
 ``status``, ``duration_ms``, ``sql_queries``, ``read_from`` (on /graphql: the database alias the operation read
-from, ``default`` for the primary or ``replica1`` ...) and ``error_id`` (when an unexpected error or an outage was logged
-under one). Nothing else of the request is logged: no headers (bearer tokens), no body (passwords, refresh
+from, ``default`` for the primary or ``replica1`` ...) and ``error_id`` (when an unexpected error or an outage was
+logged under one). Nothing else of the request is logged: no headers (bearer tokens), no body (passwords, refresh
 tokens, names), no query string and no client address (personal data).
 """
 

@@ -29,6 +29,7 @@ from tests.services import missing, redis_url
 REPO = Path(settings.BASE_DIR)
 GUNICORN_CONF = REPO / "devops" / "gunicorn.conf.py"
 PGBOUNCER_ENTRYPOINT = REPO / "devops" / "pgbouncer" / "entrypoint.sh"
+REPLICA_ENTRYPOINT = REPO / "devops" / "replica" / "standby-entrypoint.sh"
 START_TIMEOUT = 30  # seconds for a server to answer
 STOP_TIMEOUT = 15  # seconds between SIGTERM and SIGKILL
 DB_NAME = "reservation"
@@ -212,24 +213,33 @@ def start_postgresql(base: Path) -> PostgreSQL:
 
 
 def start_replica(base: Path, primary: PostgreSQL) -> PostgreSQL:
-    """A streaming replica (hot standby) of ``primary``, cloned with ``pg_basebackup``; it replays the primary's
-    WAL as it arrives. initdb's trust rules admit replication connections from loopback."""
-    data = base / "pgdata"
+    """A streaming replica (hot standby) of ``primary``, started by devops/replica/standby-entrypoint.sh as compose
+    starts one: cloned with ``pg_basebackup``, then replaying the primary's WAL as it arrives. initdb's trust rules
+    admit replication connections from loopback."""
     base.mkdir(parents=True, exist_ok=True)
     give_to_postgres_user(base)
-    subprocess.run(
-        as_postgres_user(
-            [
-                str(postgresql_binaries() / "pg_basebackup"),
-                *("-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres", "-D", str(data)),
-                *("--wal-method=stream", "--write-recovery-conf", "--checkpoint=fast", "--no-sync"),
-            ]
-        ),
-        capture_output=True,
-        timeout=120,
-        check=True,
+    port = free_port()
+    env = {
+        **os.environ,
+        "PRIMARY_HOST": "127.0.0.1",
+        "PRIMARY_PORT": str(primary.port),
+        "POSTGRES_USER": "postgres",
+        "POSTGRES_PASSWORD": DB_PASSWORD,
+        "PGDATA": str(base / "pgdata"),
+        "PG_BINDIR": str(postgresql_binaries()),
+        "REPLICA_PORT": str(port),
+        "REPLICA_LISTEN_ADDRESSES": "127.0.0.1",
+    }
+    log = open(base / "postgresql.log", "wb")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(
+        ["sh", str(REPLICA_ENTRYPOINT), "-k", str(base), "-c", "fsync=off", "-c", "max_connections=50"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
-    return run_postgres(base, "hot_standby=on")
+    wait_port(port, process, timeout=120)
+    return PostgreSQL(port=port, process=process, base=base)
 
 
 @dataclass

@@ -52,6 +52,8 @@ def test_the_services():
         "scheduler",
         "nginx",
         "demo-data",
+        "db-replica",
+        "pgbouncer-replica",
         "prometheus",
         "grafana",
         "node-exporter",
@@ -184,3 +186,26 @@ def test_monitoring_is_wired_to_the_repository_files():
     grafana = SERVICES["grafana"]
     assert "./devops/grafana/provisioning:/etc/grafana/provisioning:ro" in grafana["volumes"]
     assert "./devops/grafana/dashboards:/var/lib/grafana/dashboards:ro" in grafana["volumes"]
+
+
+def test_the_replicas_profile_streams_from_db_behind_a_pgbouncer_of_its_own():
+    replica, bouncer = SERVICES["db-replica"], SERVICES["pgbouncer-replica"]
+    assert replica["profiles"] == bouncer["profiles"] == ["replicas"]
+    assert replica["environment"]["PRIMARY_HOST"] == "db"
+    assert replica["depends_on"]["db"]["condition"] == "service_healthy"
+    mounted = {volume.split(":")[0]: volume.split(":")[1] for volume in replica["volumes"]}
+    assert mounted["./devops/replica/standby-entrypoint.sh"] == replica["entrypoint"][-1]
+    assert (ROOT / "devops/replica/standby-entrypoint.sh").is_file()
+    # The primary admits the replicas' replication logins from its first start on.
+    assert "./devops/replica/primary-replication.sh:/docker-entrypoint-initdb.d/20-replication.sh:ro" in (
+        SERVICES["db"]["volumes"]
+    )
+    assert bouncer["environment"]["POSTGRES_HOST"] == "db-replica"
+    assert bouncer["build"] == SERVICES["pgbouncer"]["build"]
+    assert "pgdata-replica" in COMPOSE["volumes"]
+    # Off unless configured: the app reads replicas only when DATABASE_REPLICA_URLS names them.
+    text, _ = interpolate(COMPOSE_TEXT, {name: "x" for name in SECRETS})
+    assert yaml.safe_load(text)["services"]["app"]["environment"]["DATABASE_REPLICA_URLS"] == ""
+    url = "postgres://reservation:x@pgbouncer-replica:6432/reservation"
+    text, _ = interpolate(COMPOSE_TEXT, {**{name: "x" for name in SECRETS}, "DATABASE_REPLICA_URLS": url})
+    assert yaml.safe_load(text)["services"]["app"]["environment"]["DATABASE_REPLICA_URLS"] == url
