@@ -86,7 +86,11 @@ class Appointment(models.Model):
                 condition=Q(end_time__gt=models.F("start_time")), name="appointment_ends_after_start"
             ),
         ]
-        indexes = [models.Index(fields=["start_time"], name="appointment_start_idx")]
+        indexes = [
+            # The root lists' order (timeSlot, then id) and their start windows; a provider's slots use the unique
+            # (provider, start_time) constraint's index.
+            models.Index(fields=["start_time", "id"], name="appointment_start_id_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.start_time:%Y-%m-%d %H:%M} UTC"

@@ -16,5 +16,12 @@ class Client(models.Model):
     last_name = models.CharField(max_length=150)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        # The orders of the clients list (api.core.sorting.CLIENT_ORDER), each ending with the id.
+        indexes = [
+            models.Index(fields=["last_name", "first_name", "id"], name="client_name_idx"),
+            models.Index(fields=["created_at", "id"], name="client_created_id_idx"),
+        ]
+
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"

@@ -22,5 +22,12 @@ class Provider(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        # The orders of the providers list (api.core.sorting.PROVIDER_ORDER), each ending with the id.
+        indexes = [
+            models.Index(fields=["last_name", "first_name", "id"], name="provider_name_idx"),
+            models.Index(fields=["created_at", "id"], name="provider_created_id_idx"),
+        ]
+
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"

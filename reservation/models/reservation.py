@@ -131,6 +131,8 @@ class Reservation(models.Model):
         indexes = [
             models.Index(fields=["appointment", "expires_at"], name="reservation_appointment_idx"),
             models.Index(fields=["client", "expires_at"], name="reservation_client_idx"),
+            # The root list's default order, newest first (reservedAt, then id).
+            models.Index(fields=["created_at", "id"], name="reservation_created_id_idx"),
         ]
 
     def __str__(self) -> str:
