@@ -1,147 +1,433 @@
-"""`manage.py benchmark`: latency percentiles of the GraphQL endpoint, as ratios to a raw-ORM baseline.
+"""`manage.py benchmark` (`make benchmark`): the API against a raw-Django baseline, through gunicorn, on PostgreSQL.
 
-Machines here are noisy, so absolute times mean little; every figure is also printed as a ratio to a
-baseline measured in the same run: the same available slots (same filter, same page) fetched with
-``values()`` and dumped with ``json.dumps``, without GraphQL. The data is created inside a transaction
-that is rolled back at the end.
+For each size (10⁴ and 10⁶ slots; ``--slots`` to choose) it uses a database of its own on DATABASE_URL's server,
+``<database>_benchmark_<slots>``, made once and kept (`api.benchmark.data` fills 10⁶ slots in about a minute;
+later runs reuse it). It starts gunicorn with the production settings and devops/gunicorn.conf.py
+(``settings.benchmark``: production plus the raw views of `api.benchmark.raw_views`) and measures, on loopback:
+
+1. latency, p50/p95/p99, of two reads, ours (``availableAppointments`` over /graphql, anonymous) and raw (the same
+   rows with ``.values()`` + ``JsonResponse``), sent one request at a time, ours and raw interleaved request by
+   request: **one provider's week** (100 nodes with their provider) and **the global first page** of 100;
+   with the SQL statements per request (from each request's log line);
+2. requests/s of each at concurrency 8;
+3. ``reservationCreate`` latency p50/p99 with 50 clients at once, each signed in as a client of their own: every one
+   on a slot of their own, and all on one contended slot (exactly one wins each round).
+
+Absolute figures depend on the machine; the ratios (ours / raw, measured in the same run) are what to compare. The
+client threads run on the same machine as the server. ``--quick``: 10⁴ slots only and fewer requests, for a
+check during development (seconds, not minutes).
 """
 
-import gc
 import json
-import statistics
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
+from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
-from django.test import RequestFactory
-from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from graphql_relay import to_global_id
 
-from api.auth.middleware import authenticate_bearer
 from api.auth.tokens import issue_access_token
-from api.http.views import GraphQLView
-from reservation.models import Appointment, Client, Provider
+from api.benchmark import data
+from api.benchmark.load import Connection, Percentiles, Request, at_once, interleaved, throughput
+from reservation.models import Appointment, Client, IdempotencyRecord, Reservation, ReservationEvent
 
-PAGE = 100
-LIST_QUERY = """
-query Available($first: Int!) {
-  availableAppointments(first: $first) {
-    edges { node { id timeSlot endTime provider { id firstName lastName } } }
-  }
-}
-"""
-RESERVE = """
-mutation Reserve($input: ReservationCreateInput!) {
-  reservationCreate(input: $input) { reservation { id expiry state } errors { code } }
-}
-"""
+SIZES = (10_000, 1_000_000)
+CONCURRENCY = 8
+WRITERS = 50
+SLOT_FIELDS = "edges { node { id timeSlot endTime provider { id firstName lastName } } }"
+WEEK = f"""query ProviderWeek($provider: ID!, $from: DateTime!, $to: DateTime!) {{
+  availableAppointments(provider: $provider, startFrom: $from, startBefore: $to, first: 100) {{ {SLOT_FIELDS} }}
+}}"""
+FIRST_PAGE = f"query FirstPage {{ availableAppointments(first: 100) {{ {SLOT_FIELDS} }} }}"
+RESERVE = """mutation Reserve($slot: ID!) {
+  reservationCreate(input: {appointmentId: $slot}) { reservation { id state } errors { code } }
+}"""
+BENCHMARK_MADE_AFTER = "2026-06-01"  # populate's reservations are older; the benchmark's own are newer
+GUNICORN_CONF = Path(settings.BASE_DIR) / "devops" / "gunicorn.conf.py"
+SECRET = "benchmark-only-secret-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105 - loopback benchmark servers
+
+
+@dataclass
+class Sizing:
+    """How much to measure."""
+
+    requests: int
+    seconds: float
+    rounds: int
 
 
 class Command(BaseCommand):
-    """Print p50/p95/p99 latency and SQL query counts of typical operations, with ratios to a baseline."""
+    """Print the benchmark's tables (see the module): latency, ratios, requests/s, SQL statements, writes."""
 
-    help = "Benchmark the GraphQL endpoint in-process against a raw ORM + json baseline (data rolled back)."
+    help = "Benchmark the API against raw Django views through gunicorn on PostgreSQL (see api/benchmark)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--repeat", type=int, default=200, help="Timed runs per operation (default 200).")
+        parser.add_argument("--slots", type=int, nargs="+", help="Sizes, in slots (default 10000 1000000).")
+        parser.add_argument("--quick", action="store_true", help="10⁴ slots, fewer requests: a quick check.")
+        parser.add_argument("--requests", type=int, help="Timed requests per read and side (default 400).")
+        parser.add_argument("--seconds", type=float, help="Seconds per throughput run (default 8).")
+        parser.add_argument("--rounds", type=int, help="Rounds of 50 reservations per case (default 4).")
+        parser.add_argument("--workers", type=int, help="gunicorn workers (default: production's, 2 x CPUs + 1).")
+        parser.add_argument("--threads", type=int, help="gunicorn threads per worker (default: production's, 4).")
+        # Run by the command itself, in a process whose DATABASE_URL is a benchmark database.
+        parser.add_argument("--prepare", type=int, metavar="SLOTS", help="Internal: fill and prepare this database.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        repeat: int = options["repeat"]
-        # As gunicorn's post_worker_init does in production (devops/gunicorn.conf.py): without it, full
-        # collections rescanning the schema and Django's objects put p95 at about 5x p50.
-        gc.collect()
-        gc.freeze()
-        with transaction.atomic():
-            self._run(repeat)
-            transaction.set_rollback(True)
-
-    def _run(self, repeat: int) -> None:
-        start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
-        providers = [Provider.objects.create(first_name=f"Bench{i}", last_name="Provider") for i in range(10)]
-        Appointment.objects.bulk_create(
-            Appointment(
-                provider=p,
-                start_time=start + timedelta(minutes=15 * n),
-                end_time=start + timedelta(minutes=15 * (n + 1)),
-            )
-            for p in providers
-            for n in range(60)
+        quick = options["quick"]
+        sizing = Sizing(
+            requests=options["requests"] or (60 if quick else 400),
+            seconds=options["seconds"] or (2.0 if quick else 8.0),
+            rounds=options["rounds"] or (1 if quick else 4),
         )
-        # Each reservation comes from its own signed-in client at its own address, as real traffic does, so
-        # the per-user and per-address rate limits are exercised but not hit.
-        users = User.objects.bulk_create(User(username=f"bench-client-{i}") for i in range(repeat + 10))
-        Client.objects.bulk_create(
-            Client(user=user, first_name=f"Bench{i}", last_name="Client") for i, user in enumerate(users)
+        if options["prepare"]:
+            self.stdout.write(json.dumps(prepare(options["prepare"], 2 * WRITERS * sizing.rounds)))
+            return
+        if connection.vendor != "postgresql":
+            raise CommandError("The benchmark runs on PostgreSQL: DATABASE_URL=postgres://... make benchmark")
+        sizes = options["slots"] or ((SIZES[0],) if quick else SIZES)
+        results = []
+        for slots in sizes:
+            url = benchmark_database(slots, self.stdout.write)
+            results.append(self._measure(slots, url, sizing, options["workers"], options["threads"]))
+        self._report(results, sizing)
+
+    def _measure(
+        self, slots: int, url: str, sizing: Sizing, workers: int | None, threads: int | None
+    ) -> dict[str, Any]:
+        self.stdout.write(f"== {slots:,} slots: preparing")
+        prepared = json.loads(
+            manage(url, "benchmark", "--prepare", str(slots), "--rounds", str(sizing.rounds)).splitlines()[-1]
         )
-        staff = User.objects.create(username="bench-staff", is_staff=True)
-        slots = list(Appointment.objects.order_by("id").values_list("id", flat=True))
+        server = AppServer(url, workers, threads)
+        try:
+            server.start()
+            self.stdout.write(f"== {slots:,} slots: measuring (gunicorn {server.workers}x{server.threads})")
+            return measure(slots, server, prepared, sizing)
+        finally:
+            server.stop()
 
-        view = GraphQLView.as_view()
-        factory = RequestFactory()
-
-        def post(query: str, variables: dict[str, Any], user: User, address: str = "127.0.0.1") -> Callable[[], Any]:
-            body = json.dumps({"query": query, "variables": variables})
-            # The bearer token is verified as the middleware would, so its cost is part of every request.
-            authorization = f"Bearer {issue_access_token(user)[0]}"
-
-            def run() -> Any:
-                request = factory.post(
-                    "/graphql",
-                    body,
-                    content_type="application/json",
-                    HTTP_AUTHORIZATION=authorization,
-                    REMOTE_ADDR=address,
+    def _report(self, results: list[dict[str, Any]], sizing: Sizing) -> None:
+        write = self.stdout.write
+        write("")
+        write(f"Latency, ms ({sizing.requests} requests each, ours and raw interleaved); SQL statements per request")
+        write(
+            f"{'slots':>10} {'read':<12} {'ours p50':>9} {'p95':>7} {'p99':>7} {'raw p50':>8} {'p95':>7} {'p99':>7}"
+            f" {'x p50':>6} {'x p99':>6} {'SQL':>7}"
+        )
+        for result in results:
+            for shape in ("week", "first page"):
+                ours, raw = result["latency"][shape]["ours"], result["latency"][shape]["raw"]
+                sql = result["sql"][shape]
+                write(
+                    f"{result['slots']:>10,} {shape:<12} {ours.p50:9.1f} {ours.p95:7.1f} {ours.p99:7.1f}"
+                    f" {raw.p50:8.1f} {raw.p95:7.1f} {raw.p99:7.1f} {ours.p50 / raw.p50:5.2f}x"
+                    f" {ours.p99 / raw.p99:5.2f}x {sql['ours']:>3g}/{sql['raw']:<3g}"
                 )
-                request.user = authenticate_bearer(request.headers["Authorization"])
-                return view(request)
+        write("")
+        write(f"Requests/s at concurrency {CONCURRENCY} ({sizing.seconds:g} s each, ours and raw alternating)")
+        write(f"{'slots':>10} {'read':<12} {'ours':>8} {'raw':>8} {'ours/raw':>9}")
+        for result in results:
+            for shape in ("week", "first page"):
+                ours, raw = result["throughput"][shape]["ours"], result["throughput"][shape]["raw"]
+                write(f"{result['slots']:>10,} {shape:<12} {ours:8.1f} {raw:8.1f} {ours / raw:8.2f}x")
+        write("")
+        write(f"reservationCreate, {WRITERS} clients at once ({sizing.rounds} rounds each), ms")
+        write(f"{'slots':>10} {'case':<16} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'won':>5}")
+        for result in results:
+            for case, (timings, won) in result["writes"].items():
+                cuts = Percentiles.of(timings)
+                write(
+                    f"{result['slots']:>10,} {case:<16} {cuts.p50:7.1f} {cuts.p95:7.1f} {cuts.p99:7.1f}"
+                    f" {max(timings):7.1f} {won:>5}"
+                )
+        if len(results) > 1:
+            write("")
+            write(f"Growth, {results[0]['slots']:,} -> {results[-1]['slots']:,} slots (ours p50 / ours p50)")
+            for shape in ("week", "first page"):
+                first, last = results[0]["latency"][shape]["ours"], results[-1]["latency"][shape]["ours"]
+                write(f"  {shape:<12} {last.p50 / first.p50:5.2f}x (p99 {last.p99 / first.p99:5.2f}x)")
 
-            return run
 
-        def baseline() -> str:
-            rows = list(
-                Appointment.objects.available(datetime.now(UTC))
-                .order_by("start_time", "id")
-                .values("id", "start_time", "end_time", "provider_id", "provider__first_name", "provider__last_name")[
-                    :PAGE
-                ]
-            )
-            return json.dumps(rows, default=str)
+# --- the databases ------------------------------------------------------------------------------------------------
 
-        reservations = iter(enumerate(zip(users, slots, strict=False)))
 
-        def reserve() -> Any:
-            index, (user, slot) = next(reservations)
-            variables = {"input": {"appointmentId": to_global_id("AppointmentType", slot)}}
-            return post(RESERVE, variables, user, address=f"10.0.{index // 250}.{index % 250 + 1}")()
+def database_url(slots: int) -> str:
+    """The URL of the benchmark database for ``slots``, on the server of DATABASE_URL."""
+    parts = urlsplit(os.environ.get("DATABASE_URL", ""))
+    name = parts.path.lstrip("/") or "reservation"
+    return urlunsplit(parts._replace(path=f"/{name}_benchmark_{slots}"))
 
-        operations: list[tuple[str, Callable[[], Any]]] = [
-            (f"baseline: same filter, values() + json, {PAGE}", baseline),
-            (f"availableAppointments, {PAGE} nodes + provider", post(LIST_QUERY, {"first": PAGE}, staff)),
-            ("reservationCreate (hold a free slot)", reserve),
-        ]
-        results = [(name, *self._measure(run, repeat)) for name, run in operations]
-        base_p50 = results[0][1][0]
-        self.stdout.write(
-            f"{'operation':48} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'queries':>8} {'p50 ratio':>10}"
+
+def benchmark_database(slots: int, say: Any) -> str:
+    """Create the benchmark database for ``slots`` unless it exists; migrate it. Its data is made by --prepare."""
+    url = database_url(slots)
+    name = urlsplit(url).path.lstrip("/")
+    server = urlsplit(url)._replace(path="/postgres")
+    with psycopg.connect(urlunsplit(server), autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            say(f"== creating database {name}")
+            admin.execute(f'CREATE DATABASE "{name}"')
+    manage(url, "migrate", "--noinput", "-v", "0")
+    return url
+
+
+def manage(url: str, *arguments: str) -> str:
+    """Run ``manage.py`` with the benchmark's environment on database ``url``; its standard output."""
+    out = subprocess.run(  # noqa: S603 - our own manage.py
+        [sys.executable, "manage.py", *arguments],
+        cwd=settings.BASE_DIR,
+        env={**server_environment(url), "DATABASE_STATEMENT_TIMEOUT_MS": "0"},
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise CommandError(f"manage.py {' '.join(arguments)} failed:\n{out.stderr[-3000:]}")
+    return out.stdout
+
+
+def server_environment(url: str) -> dict[str, str]:
+    """The environment of a production app server on loopback, without TLS, with the benchmark's database."""
+    redis = os.environ.get("REDIS_URL") or f"redis://{os.environ.get('TEST_REDIS_SERVER', '127.0.0.1:6379')}/14"
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "settings.benchmark",
+        "DJANGO_SECRET_KEY": SECRET,
+        "JWT_SIGNING_KEY": SECRET,
+        "JWT_ACCESS_TOKEN_MINUTES": "240",
+        "DATABASE_URL": url,
+        "REDIS_URL": redis,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        # The read budget is charged (its Redis round trip is part of every query) but never runs out.
+        "GRAPHQL_READ_BUDGET_POINTS": "1000000000",
+    }
+    for name in ("DATABASE_POOLER", "DATABASE_REPLICA_URLS", "GUNICORN_BIND", "PROMETHEUS_MULTIPROC_DIR"):
+        environment.pop(name, None)
+    return environment
+
+
+@transaction.atomic
+def prepare(slots: int, writers: int) -> dict[str, Any]:
+    """In a benchmark database: fill it the first time; remove the reservations of earlier runs; sign in
+    ``writers`` clients of their own; pick slots for them. Returns what the measuring process needs."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = 0")
+        cursor.execute("CREATE TABLE IF NOT EXISTS benchmark_dataset (slots integer, provider_id bigint)")
+        cursor.execute("SELECT slots, provider_id FROM benchmark_dataset")
+        row = cursor.fetchone()
+    if row is None:
+        made = data.populate(slots)
+        row = (made.slots, made.first_provider_id)
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO benchmark_dataset VALUES (%s, %s)", list(row))
+    elif row[0] != slots:
+        raise CommandError(f"{connection.settings_dict['NAME']} holds {row[0]} slots, not {slots}: drop it")
+    earlier = Reservation.objects.filter(created_at__gte=BENCHMARK_MADE_AFTER)
+    ReservationEvent.objects.filter(reservation__in=earlier).delete()
+    earlier.delete()
+    IdempotencyRecord.objects.all().delete()
+    names = [f"benchmark-writer-{index}" for index in range(writers)]
+    existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
+    users = User.objects.bulk_create(User(username=name) for name in names if name not in existing)
+    Client.objects.bulk_create(Client(user=user, first_name="Bench", last_name="Writer") for user in users)
+    users = list(User.objects.filter(username__in=names).order_by("username"))
+    # Slots of the last provider, far from the reads' pages: one each for the distinct case, one per round contended.
+    last_provider = Appointment.objects.order_by("-provider_id").values_list("provider_id", flat=True)[0]
+    free = list(
+        Appointment.objects.available(timezone.now())
+        .filter(provider_id=last_provider)
+        .order_by("-start_time")
+        .values_list("id", flat=True)[: writers + writers // WRITERS]
+    )
+    start, end = data.first_week()
+    return {
+        "slots": row[0],
+        "provider": to_global_id("ProviderType", row[1]),
+        "provider_pk": row[1],
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "tokens": [issue_access_token(user)[0] for user in users],
+        "free_slots": [to_global_id("AppointmentType", pk) for pk in free],
+    }
+
+
+# --- the app server -----------------------------------------------------------------------------------------------
+
+
+class AppServer:
+    """gunicorn with devops/gunicorn.conf.py and ``settings.benchmark`` on a free loopback port; its log in a file."""
+
+    def __init__(self, url: str, workers: int | None, threads: int | None) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="reservation-benchmark-"))
+        self.port = free_port()
+        self.workers = workers or 2 * (os.cpu_count() or 1) + 1
+        self.threads = threads or 4
+        self.environment = {
+            **server_environment(url),
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "GUNICORN_WORKERS": str(self.workers),
+            "GUNICORN_THREADS": str(self.threads),
+            "PROMETHEUS_MULTIPROC_DIR": str(self.directory / "metrics"),
+        }
+        self.log_path = self.directory / "gunicorn.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        (self.directory / "metrics").mkdir()
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn
+            [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "settings.wsgi:application"],
+            cwd=settings.BASE_DIR,
+            env=self.environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
-        for name, (p50, p95, p99), queries in results:
-            self.stdout.write(f"{name:48} {p50:8.2f} {p95:8.2f} {p99:8.2f} {queries:8d} {p50 / base_p50:9.1f}x")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise CommandError(f"gunicorn exited:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                status = Connection(self.port).send(Request("/benchmark/raw/slots", {}))[1]
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise CommandError("gunicorn did not answer within 60 s")
 
-    @staticmethod
-    def _measure(run: Callable[[], Any], repeat: int) -> tuple[tuple[float, float, float], int]:
-        """Warm up, then time ``repeat`` runs; return (p50, p95, p99) in ms and the SQL queries of one run."""
-        for _ in range(5):
-            run()
-        with CaptureQueriesContext(connection) as captured:
-            run()
-        timings = []
-        for _ in range(repeat):
-            began = time.perf_counter()
-            run()
-            timings.append((time.perf_counter() - began) * 1000)
-        cuts = statistics.quantiles(timings, n=100)
-        return (cuts[49], cuts[94], cuts[98]), len(captured.captured_queries)
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(40)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def sql_statements(self, prefix: str) -> float:
+        """The mean ``sql_queries`` of the requests whose id starts with ``prefix`` (from their log lines)."""
+        counts = []
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            if f'"request_id": "{prefix}' in line:
+                counts.append(json.loads(line)["sql_queries"])
+        return sum(counts) / len(counts) if counts else float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+# --- measuring ----------------------------------------------------------------------------------------------------
+
+
+def measure(slots: int, server: AppServer, prepared: dict[str, Any], sizing: Sizing) -> dict[str, Any]:
+    """Every figure of one size (see the module)."""
+    week_variables = {"provider": prepared["provider"], "from": prepared["from"], "to": prepared["to"]}
+    reads = {
+        "week": {
+            "ours": Request("/graphql", {"query": WEEK, "variables": week_variables}),
+            "raw": Request(
+                "/benchmark/raw/slots",
+                {"provider": prepared["provider_pk"], "from": prepared["from"], "to": prepared["to"]},
+            ),
+        },
+        "first page": {
+            "ours": Request("/graphql", {"query": FIRST_PAGE}),
+            "raw": Request("/benchmark/raw/slots", {}),
+        },
+    }
+    result: dict[str, Any] = {"slots": slots, "latency": {}, "sql": {}, "throughput": {}, "writes": {}}
+    for shape, sides in reads.items():
+        check_same_rows(server.port, sides)
+        interleaved(server.port, sides, 20, "warm-up")
+        tag = f"bench-{re.sub(r'[^a-z]', '', shape)}"
+        timings = interleaved(server.port, sides, sizing.requests, tag)
+        result["latency"][shape] = {side: Percentiles.of(values) for side, values in timings.items()}
+        time.sleep(1.5)  # the last log lines
+        result["sql"][shape] = {side: server.sql_statements(f"{tag}-{side}-") for side in sides}
+        # Every worker and thread warm (first requests import and build what a worker keeps), then measured.
+        throughput(server.port, sides["ours"], CONCURRENCY, 2.0)
+        rates: dict[str, list[float]] = {"ours": [], "raw": []}
+        for side in ("ours", "raw", "raw", "ours"):
+            rates[side].append(throughput(server.port, sides[side], CONCURRENCY, sizing.seconds / 2))
+        result["throughput"][shape] = {side: sum(values) / len(values) for side, values in rates.items()}
+    result["writes"] = measure_writes(server.port, prepared, sizing.rounds)
+    return result
+
+
+def check_same_rows(port: int, sides: dict[str, Request]) -> None:
+    """Ours and raw answer the same slots, in the same order: the comparison is fair."""
+    connection = Connection(port)
+    try:
+        _, _, ours = connection.send(sides["ours"])
+        _, _, raw = connection.send(sides["raw"])
+    finally:
+        connection.close()
+    edges = json.loads(ours)["data"]["availableAppointments"]["edges"]
+    ours_ids = [edge["node"]["id"] for edge in edges]
+    raw_ids = [to_global_id("AppointmentType", row["id"]) for row in json.loads(raw)["slots"]]
+    if ours_ids != raw_ids or len(ours_ids) != 100:
+        raise CommandError(f"ours and raw differ: {len(ours_ids)} vs {len(raw_ids)} slots")
+
+
+def measure_writes(port: int, prepared: dict[str, Any], rounds: int) -> dict[str, tuple[list[float], int]]:
+    """reservationCreate from `WRITERS` clients at once: on distinct slots, and on one contended slot per round."""
+    tokens: list[str] = prepared["tokens"]
+    free: list[str] = prepared["free_slots"]
+    outcomes: list[str] = []
+
+    def reserve(token: str, slot: str, index: int) -> Request:
+        return Request(
+            "/graphql",
+            {"query": RESERVE, "variables": {"slot": slot}},
+            # Each client at an address of its own (nginx's X-Real-IP, trusted from loopback), as real traffic.
+            {
+                "Authorization": f"Bearer {token}",
+                "X-Real-IP": f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}",
+            },
+        )
+
+    def check(status: int, body: bytes) -> None:
+        if status != 200:
+            raise RuntimeError(f"HTTP {status}: {body[:300]!r}")
+        payload = json.loads(body)["data"]["reservationCreate"]
+        outcomes.append(payload["errors"][0]["code"] if payload["errors"] else "ok")
+
+    distinct: list[float] = []
+    contended: list[float] = []
+    won = {"distinct slots": 0, "one slot": 0}
+    for round_ in range(rounds):
+        base = round_ * WRITERS
+        requests = [reserve(tokens[base + i], free[base + i], base + i) for i in range(WRITERS)]
+        outcomes.clear()
+        distinct += at_once(port, requests, check)
+        won["distinct slots"] += outcomes.count("ok")
+        base = (rounds + round_) * WRITERS
+        slot = free[rounds * WRITERS + round_]
+        requests = [reserve(tokens[base + i], slot, base + i) for i in range(WRITERS)]
+        outcomes.clear()
+        contended += at_once(port, requests, check)
+        if outcomes.count("ok") != 1 or set(outcomes) - {"ok", "SLOT_UNAVAILABLE"}:
+            raise CommandError(f"contended slot: {sorted(set(outcomes))}, {outcomes.count('ok')} winners")
+        won["one slot"] += 1
+    return {"distinct slots": (distinct, won["distinct slots"]), "one slot": (contended, won["one slot"])}
