@@ -103,6 +103,8 @@ class Command(BaseCommand):
         for slots in sizes:
             url = benchmark_database(slots, self.stdout.write)
             results.append(self._measure(slots, url, sizing, options["workers"], options["threads"]))
+            if len(sizes) > 1:
+                self._report(results[-1:], sizing)  # as soon as measured
         self._report(results, sizing)
 
     def _measure(
@@ -139,11 +141,15 @@ class Command(BaseCommand):
                 )
         write("")
         write(f"Requests/s at concurrency {CONCURRENCY} ({sizing.seconds:g} s each, ours and raw alternating)")
-        write(f"{'slots':>10} {'read':<12} {'ours':>8} {'raw':>8} {'ours/raw':>9}")
+        write(f"{'slots':>10} {'read':<12} {'ours':>8} {'raw':>8} {'ours/raw':>9} {'not 200 (ours/raw)':>19}")
         for result in results:
             for shape in ("week", "first page"):
                 ours, raw = result["throughput"][shape]["ours"], result["throughput"][shape]["raw"]
-                write(f"{result['slots']:>10,} {shape:<12} {ours:8.1f} {raw:8.1f} {ours / raw:8.2f}x")
+                failed = result["failed"][shape]
+                write(
+                    f"{result['slots']:>10,} {shape:<12} {ours:8.1f} {raw:8.1f} {ours / raw:8.2f}x"
+                    f" {failed['ours']:>10}/{failed['raw']}"
+                )
         write("")
         write(f"reservationCreate, {WRITERS} clients at once ({sizing.rounds} rounds each), ms")
         write(f"{'slots':>10} {'case':<16} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'won':>5}")
@@ -356,7 +362,7 @@ def measure(slots: int, server: AppServer, prepared: dict[str, Any], sizing: Siz
             "raw": Request("/benchmark/raw/slots", {}),
         },
     }
-    result: dict[str, Any] = {"slots": slots, "latency": {}, "sql": {}, "throughput": {}, "writes": {}}
+    result: dict[str, Any] = {"slots": slots, "latency": {}, "sql": {}, "throughput": {}, "failed": {}, "writes": {}}
     for shape, sides in reads.items():
         check_same_rows(server.port, sides)
         interleaved(server.port, sides, 20, "warm-up")
@@ -368,9 +374,13 @@ def measure(slots: int, server: AppServer, prepared: dict[str, Any], sizing: Siz
         # Every worker and thread warm (first requests import and build what a worker keeps), then measured.
         throughput(server.port, sides["ours"], CONCURRENCY, 2.0)
         rates: dict[str, list[float]] = {"ours": [], "raw": []}
+        failed = {"ours": 0, "raw": 0}
         for side in ("ours", "raw", "raw", "ours"):
-            rates[side].append(throughput(server.port, sides[side], CONCURRENCY, sizing.seconds / 2))
+            rate, failures = throughput(server.port, sides[side], CONCURRENCY, sizing.seconds / 2)
+            rates[side].append(rate)
+            failed[side] += failures
         result["throughput"][shape] = {side: sum(values) / len(values) for side, values in rates.items()}
+        result["failed"][shape] = failed
     result["writes"] = measure_writes(server.port, prepared, sizing.rounds)
     return result
 
