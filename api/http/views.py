@@ -21,7 +21,8 @@ A request meets these checks in this order. Each refusal is a JSON body ``{"erro
 7. Trusted documents: with ``GRAPHQL_PERSISTED_QUERIES_ONLY``, a document not in the manifest is 400
    PERSISTED_QUERY_NOT_FOUND.
 8. Parsing stops after ``GRAPHQL_MAX_TOKENS`` tokens: 413 QUERY_TOO_LARGE; other syntax errors are 400
-   GRAPHQL_PARSE_FAILED.
+   GRAPHQL_PARSE_FAILED. A document is parsed, and validated (check 10), once per process and kept in a bounded LRU
+   (`api.http.documents`), keyed on what the result depends on; execution always runs.
 9. GET runs queries only: a mutation is 405 (graphene-django).
 10. Validation: graphql-core's standard rules, then `api.http.limits` (QUERY_TOO_DEEP, TOO_MANY_SELECTIONS,
     TOO_MANY_ALIASES, QUERY_TOO_COMPLEX, with a lower cost ceiling for anonymous callers), no NUL in string
@@ -50,28 +51,23 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from graphene_django.settings import graphene_settings
 from graphene_django.views import GraphQLView as BaseGraphQLView
 from graphene_django.views import HttpError
 from graphql import (
     DocumentNode,
     ExecutionResult,
     GraphQLSyntaxError,
-    OperationDefinitionNode,
     OperationType,
     execute,
     get_operation_ast,
-    parse,
-    validate,
 )
 
 from api.core.context import RequestContext
 from api.core.errors import format_error
 from api.core.loaders import ExecutionContext
 from api.core.replicas import PRIMARY, mark_unavailable, reading_from
-from api.http import observability, persisted_queries, read_budget, replica_reads
+from api.http import documents, observability, persisted_queries, read_budget, replica_reads
 from api.http.errors import is_outage, raise_outage
-from api.http.limits import operation_cost, request_variables, validation_rules
 from api.http.text_input import NUL_MESSAGE
 
 logger = logging.getLogger("api")
@@ -180,15 +176,11 @@ class GraphQLView(BaseGraphQLView):
         # The URL conf passes GRAPHIQL when it is imported; reading it again here lets a test switch it off.
         return bool(settings.GRAPHIQL) and bool(super().can_display_graphiql(request, data))
 
-    def spend_read_budget(
-        self,
-        request: HttpRequest,
-        document: DocumentNode,
-        operation: OperationDefinitionNode,
-        variables: dict[str, Any] | None,
-    ) -> None:
-        """Charge a query's cost to its address's read budget (`api.http.read_budget`); 429 when overspent."""
-        cost = operation_cost(self.schema.graphql_schema, document, operation, variables)
+    def spend_read_budget(self, request: HttpRequest, query: str, operation_name: str | None, variables: Any) -> None:
+        """Charge a query's cost to its address's read budget (`api.http.read_budget`); 429 when overspent.
+
+        ``variables`` are the request's integer variables (`api.http.documents.integer_variables`)."""
+        cost = documents.cost(self.schema.graphql_schema, query, operation_name, variables)
         spending = read_budget.charge(request, cost)
         if spending is None:
             return
@@ -299,7 +291,7 @@ class GraphQLView(BaseGraphQLView):
             return empty
         self._check_document(query)  # Ours: checks 6 and 7, before any parsing.
         try:
-            document = parse(query, max_tokens=settings.GRAPHQL_MAX_TOKENS)  # Ours: check 8's token limit.
+            document = documents.parsed(query)  # Ours: check 8's token limit; parsed once per process (LRU).
         except GraphQLSyntaxError as error:
             if _TOO_MANY_TOKENS.search(error.message):
                 raise RequestRefused(
@@ -323,19 +315,14 @@ class GraphQLView(BaseGraphQLView):
         schema = self.schema.graphql_schema
         hide_suggestions = bool(settings.GRAPHQL_HIDE_SUGGESTIONS)  # Ours: check 13.
         anonymous = not request.user.is_authenticated
-        # Ours: check 10's limits see the variables (page sizes) and whether the caller is anonymous.
-        with request_variables(variables, anonymous=anonymous):
-            validation_errors = validate(
-                schema,
-                document,
-                validation_rules(),  # Ours: read per request, so that settings can change them.
-                graphene_settings.MAX_VALIDATION_ERRORS,
-                hide_suggestions=hide_suggestions,
-            )
+        # Ours: check 10's limits see the page sizes among the variables and whether the caller is anonymous; the
+        # result is kept per document and those (api.http.documents).
+        page_sizes = documents.integer_variables(variables)
+        validation_errors = documents.validation_errors(schema, query, page_sizes, anonymous, hide_suggestions)
         if validation_errors:
-            return ExecutionResult(data=None, errors=validation_errors)
+            return ExecutionResult(data=None, errors=list(validation_errors))
         if operation_ast is not None and operation_ast.operation == OperationType.QUERY:
-            self.spend_read_budget(request, document, operation_ast, variables)  # Ours: check 10's read budget.
+            self.spend_read_budget(request, query, operation_name, page_sizes)  # Ours: check 10's read budget.
 
         is_query = operation_ast is not None and operation_ast.operation == OperationType.QUERY
         replica = replica_reads.replica_for_query(request) if is_query else None  # Ours: check 11's replica.
