@@ -197,8 +197,9 @@ def test_the_replicas_profile_streams_from_db_behind_a_pgbouncer_of_its_own():
     assert mounted["./devops/replica/standby-entrypoint.sh"] == replica["entrypoint"][-1]
     assert (ROOT / "devops/replica/standby-entrypoint.sh").is_file()
     # The primary admits the replicas' replication logins from its first start on.
-    assert "./devops/replica/primary-replication.sh:/docker-entrypoint-initdb.d/20-replication.sh:ro" in (
-        SERVICES["db"]["volumes"]
+    assert (
+        "./devops/replica/primary-replication.sh:/docker-entrypoint-initdb.d/20-replication.sh:ro"
+        in (SERVICES["db"]["volumes"])
     )
     assert bouncer["environment"]["POSTGRES_HOST"] == "db-replica"
     assert bouncer["build"] == SERVICES["pgbouncer"]["build"]
