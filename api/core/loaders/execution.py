@@ -21,20 +21,25 @@ What differs from upstream, beyond type hints:
 
 from collections import deque
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, cast
 
+from graphene.types.resolver import dict_or_attr_resolver
 from graphql import (
     ExecutionContext as BaseExecutionContext,
 )
 from graphql import (
     FieldNode,
+    GraphQLEnumType,
     GraphQLError,
+    GraphQLField,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLScalarType,
     OperationDefinitionNode,
     is_non_null_type,
     located_error,
@@ -170,13 +175,19 @@ class ExecutionContext(BaseExecutionContext):
         field_def = get_field_def(self.schema, parent_type, field_nodes[0])
         if not field_def:
             return Undefined
+        if self.middleware_manager is None:
+            leaf = _plain_leaf(field_def)
+            if leaf is not None:
+                value = leaf.value_of(source)
+                if value is not None and value is not Undefined:
+                    return value  # else the full path below, for its error or null
         return_type = field_def.type
         resolve_fn = field_def.resolve or self.field_resolver
         if self.middleware_manager:
             resolve_fn = self.middleware_manager.get_field_resolver(resolve_fn)
         info = self.build_resolve_info(field_def, field_nodes, parent_type, path)
         try:
-            args = get_argument_values(field_def, field_nodes[0], self.variable_values)
+            args = get_argument_values(field_def, field_nodes[0], self.variable_values) if field_def.args else {}
             result = resolve_fn(source, info, **args)
             if isinstance(result, Future):
                 if not result.done():
@@ -311,6 +322,55 @@ class ExecutionContext(BaseExecutionContext):
             outcome.set_exception(propagated)
         else:
             outcome.set_result(None)
+
+
+@dataclass(frozen=True)
+class _PlainLeaf:
+    """A scalar or enum field without arguments whose resolver is graphene's default (an attribute or key of its
+    source of the same name): its value is the source's attribute, serialized, with nothing else to run."""
+
+    attribute: str
+    default: Any
+    serialize: Callable[[Any], Any]
+
+    def value_of(self, source: Any) -> Any:
+        """The serialized value, or None when the full path must run (null, or an error to report)."""
+        try:
+            if isinstance(source, dict):
+                raw = source.get(self.attribute, self.default)
+            else:
+                raw = getattr(source, self.attribute, self.default)
+            if raw is None or isinstance(raw, Future | Exception):
+                return None
+            serialized = self.serialize(raw)
+        except Exception:  # noqa: BLE001 - the full path reports it as a field error
+            return None
+        return None if serialized is Undefined else serialized
+
+
+_plain_leaves: dict[int, tuple[GraphQLField, _PlainLeaf | None]] = {}
+
+
+def _plain_leaf(field: GraphQLField) -> _PlainLeaf | None:
+    """``field``'s `_PlainLeaf` if it is one, else None; worked out once per field of the schema (by identity: the
+    schema's fields live as long as the process, and each is kept here so that its id is never reused)."""
+    known = _plain_leaves.get(id(field))
+    if known is not None:
+        return known[1]
+    leaf: _PlainLeaf | None = None
+    resolve = field.resolve
+    leaf_type = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+    if (
+        not field.args
+        and isinstance(resolve, partial)
+        and resolve.func is dict_or_attr_resolver
+        and len(resolve.args) == 2
+        and not resolve.keywords
+        and isinstance(leaf_type, GraphQLScalarType | GraphQLEnumType)
+    ):
+        leaf = _PlainLeaf(resolve.args[0], resolve.args[1], leaf_type.serialize)
+    _plain_leaves[id(field)] = (field, leaf)
+    return leaf
 
 
 def _not_null(info: GraphQLResolveInfo, value: Any) -> Any:
