@@ -81,6 +81,8 @@ class AppointmentType(DjangoObjectType):
         info: graphene.ResolveInfo,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         state: str | None = None,
         order_by: list[Any] | None = None,
     ) -> Future[Any]:
@@ -94,7 +96,7 @@ class AppointmentType(DjangoObjectType):
             queryset=lambda: Reservation.objects.all() if wanted is None else Reservation.objects.in_state(wanted, now),
             parent_field="appointment_id",
             order_by=RESERVATION_ORDER.fields(order_by),
-            page=PageRequest.from_args(first, after, "reservations"),
+            page=PageRequest.from_args("reservations", first=first, after=after, last=last, before=before),
         )
 
     @staticmethod

@@ -96,9 +96,8 @@ def test_compose_gives_postgresql_the_planner_settings_tested_here():
 
 
 def is_checked(sql: str) -> bool:
-    """Whether the plan of ``sql`` is checked: every read, except graphene-django's ``COUNT(*)`` of a whole
-    connection, which counts every matching row by definition (hasNextPage); keyset pagination (issue 11) drops it."""
-    return sql.lstrip().startswith("SELECT") and not sql.lstrip().startswith('SELECT COUNT(*) AS "__count"')
+    """Whether the plan of ``sql`` is checked: every read (there is no COUNT(*) of a whole list: keyset pages)."""
+    return sql.lstrip().startswith("SELECT")
 
 
 def sequential_scans(plan: dict[str, Any]) -> Iterator[str]:
