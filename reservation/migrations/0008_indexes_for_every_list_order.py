@@ -5,39 +5,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reservation', '0007_one_default_order_and_derived_expiries'),
+        ("reservation", "0007_one_default_order_and_derived_expiries"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='appointment',
-            name='appointment_start_idx',
+            model_name="appointment",
+            name="appointment_start_idx",
         ),
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(fields=['start_time', 'id'], name='appointment_start_id_idx'),
+            model_name="appointment",
+            index=models.Index(fields=["start_time", "id"], name="appointment_start_id_idx"),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(fields=['last_name', 'first_name', 'id'], name='client_name_idx'),
+            model_name="client",
+            index=models.Index(fields=["last_name", "first_name", "id"], name="client_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(fields=['created_at', 'id'], name='client_created_id_idx'),
+            model_name="client",
+            index=models.Index(fields=["created_at", "id"], name="client_created_id_idx"),
         ),
         migrations.AddIndex(
-            model_name='provider',
-            index=models.Index(fields=['last_name', 'first_name', 'id'], name='provider_name_idx'),
+            model_name="provider",
+            index=models.Index(fields=["last_name", "first_name", "id"], name="provider_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='provider',
-            index=models.Index(fields=['created_at', 'id'], name='provider_created_id_idx'),
+            model_name="provider",
+            index=models.Index(fields=["created_at", "id"], name="provider_created_id_idx"),
         ),
         migrations.AddIndex(
-            model_name='reservation',
-            index=models.Index(fields=['created_at', 'id'], name='reservation_created_id_idx'),
+            model_name="reservation",
+            index=models.Index(fields=["created_at", "id"], name="reservation_created_id_idx"),
         ),
     ]
