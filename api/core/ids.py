@@ -50,8 +50,10 @@ def expectation(type_name: str | None, field: str | None) -> str:
 def _received(text: str, type_name: str | None) -> str:
     """The second half: what came instead."""
     if text.isascii() and text.isdigit():
-        hint = f"; the global ID of {type_name} {int(text)} is `{to_global_id(type_name, str(int(text)))}`"
-        return f"got the number {text}, which is a database id, not a global ID" + (hint if type_name else "")
+        answer = f"got the number {text}, which is a database id, not a global ID"
+        if type_name is None:
+            return answer
+        return f"{answer}; the global ID of {type_name} {int(text)} is `{to_global_id(type_name, str(int(text)))}`"
     return f"got {text[:64]!r}, which is not a global ID"
 
 
