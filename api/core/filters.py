@@ -133,17 +133,15 @@ def require_aware(value: datetime | None, argument: str) -> datetime | None:
 class AppointmentFilter(django_filters.FilterSet):
     """Appointment slots of one provider and/or starting within ``[startFrom, startBefore)``."""
 
-    provider = NodeIdFilter(field_name="provider_id", node_type="ProviderType", help_text="A provider's global ID.")
-    start_from = AwareDateTimeFilter(
-        field_name="start_time", lookup_expr="gte", help_text="Slots starting at or after."
-    )
-    start_before = AwareDateTimeFilter(field_name="start_time", lookup_expr="lt", help_text="Slots starting before.")
+    provider = NodeIdFilter(field_name="provider_id", node_type="ProviderType", label="A provider's global ID.")
+    start_from = AwareDateTimeFilter(field_name="start_time", lookup_expr="gte", label="Slots starting at or after.")
+    start_before = AwareDateTimeFilter(field_name="start_time", lookup_expr="lt", label="Slots starting before.")
     order_by = OrderByFilter(APPOINTMENT_ORDER)
     date = LocalDateFilter(
-        help_text="Slots starting on this calendar date in `timeZone`: from its midnight to the next (23 or 25 hours "
+        label="Slots starting on this calendar date in `timeZone`: from its midnight to the next (23 or 25 hours "
         "when clocks change).",
     )
-    time_zone = TimeZoneFilter(help_text="The IANA time zone of `date`, e.g. America/New_York; default UTC.")
+    time_zone = TimeZoneFilter(label="The IANA time zone of `date`, e.g. America/New_York; default UTC.")
 
     class Meta:
         model = Appointment
@@ -154,15 +152,15 @@ class ReservationFilter(django_filters.FilterSet):
     """Reservations of one client, of one provider's slots, in one state at the time of the request, and/or of
     slots starting within ``[startFrom, startBefore)``, in the order asked."""
 
-    client = NodeIdFilter(field_name="client_id", node_type="ClientType", help_text="A client's global ID.")
+    client = NodeIdFilter(field_name="client_id", node_type="ClientType", label="A client's global ID.")
     provider = NodeIdFilter(
-        field_name="appointment__provider_id", node_type="ProviderType", help_text="A provider's global ID."
+        field_name="appointment__provider_id", node_type="ProviderType", label="A provider's global ID."
     )
     state = EnumFilter(
         input_type=ReservationStateEnum,
         choices=[(state.value, state.name) for state in ReservationState],
         method="filter_state",
-        help_text="Only those in this state at the time of the request: HELD, EXPIRED, CONFIRMED, RELEASED, CANCELLED "
+        label="Only those in this state at the time of the request: HELD, EXPIRED, CONFIRMED, RELEASED, CANCELLED "
         "or RESCHEDULED.",
     )
     start_from = AwareDateTimeFilter(
