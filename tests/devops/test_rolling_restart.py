@@ -35,7 +35,7 @@ from tests.services import missing
 pytestmark = pytest.mark.postgresql
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def _needs_nginx() -> None:
     """Skip without nginx on a developer's machine; fail under CI (`tests.services.missing`)."""
     if NGINX is None:

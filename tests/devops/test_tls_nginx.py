@@ -46,7 +46,7 @@ SECURITY_HEADERS = (
 )
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def _needs_nginx_and_openssl() -> None:
     """Skip without nginx or openssl on a developer's machine; fail under CI (`tests.services.missing`)."""
     if NGINX is None:
