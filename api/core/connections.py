@@ -191,8 +191,15 @@ class FilterConnectionField(DjangoFilterConnectionField):
     graphene-django's offsets and ``COUNT(*)``."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("last", graphene.Int(description="Page backward: the last nodes before `before`."))
+        kwargs.setdefault("first", graphene.Int(description="Page size, at most 100 (the default)."))
+        kwargs.setdefault("after", graphene.String(description="Return nodes after this cursor."))
+        kwargs.setdefault(
+            "last", graphene.Int(description="Page backward: the last nodes before `before`, at most 100.")
+        )
         kwargs.setdefault("before", graphene.String(description="Return nodes before this cursor."))
+        kwargs.setdefault(
+            "offset", graphene.Int(description="Nodes to skip after `after` (forward pages only); prefer cursors.")
+        )
         super().__init__(*args, **kwargs)
 
     @classmethod
