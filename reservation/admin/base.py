@@ -27,4 +27,4 @@ class SupportAdmin(admin.ModelAdmin[Any]):
     def has_act_permission(self, request: HttpRequest) -> bool:
         """Whether the staff member may act (confirm, cancel, withdraw, revoke): the model's change permission."""
         opts = self.opts
-        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")  # type: ignore[union-attr]
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")

@@ -44,7 +44,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class SupportUserAdmin(SupportSearchMixin, UserAdmin):
+class SupportUserAdmin(SupportSearchMixin, UserAdmin[User]):
     """Users (every person's login, and staff): sessions, lockout, calendar feed; log out, unlock, rotate."""
 
     list_display = ("id", "username", "first_name", "last_name", "email", "is_active", "is_staff", "sessions")
@@ -60,7 +60,8 @@ class SupportUserAdmin(SupportSearchMixin, UserAdmin):
         now = timezone.now()
         live = Q(refresh_tokens__revoked_at__isnull=True, refresh_tokens__used_at__isnull=True)
         live &= Q(refresh_tokens__expires_at__gt=now)
-        return super().get_queryset(request).annotate(live_sessions=Count("refresh_tokens", filter=live))
+        users: QuerySet[User] = super().get_queryset(request)
+        return users.annotate(live_sessions=Count("refresh_tokens", filter=live))
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
@@ -177,7 +178,7 @@ class RefreshTokenAdmin(admin.ModelAdmin[RefreshToken]):
         return False
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("auth.change_user")  # type: ignore[union-attr]
+        return request.user.has_perm("auth.change_user")
 
     @admin.action(description="Revoke the selected sessions", permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[RefreshToken]) -> None:

@@ -5,7 +5,7 @@ Names may repeat, so every person shows with their username. A person's login si
 calendar feed) is on their user's page (`reservation.admin.logins`), linked from here.
 """
 
-from datetime import datetime, time
+from datetime import time
 from typing import Any
 
 from django import forms
@@ -196,7 +196,7 @@ class ProviderAdmin(PersonAdmin):
     def withdraw_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Withdraw a provider's free slots in a range of their local time (`availability_withdraw`): held and
         booked slots stay and are listed, the rule's message is shown when it refuses."""
-        if not request.user.has_perm("reservation.change_appointment"):  # type: ignore[union-attr]
+        if not request.user.has_perm("reservation.change_appointment"):
             raise PermissionDenied
         provider = Provider.objects.select_related("user").filter(pk=object_id).first()
         if provider is None:
@@ -259,7 +259,3 @@ class ClientAdmin(PersonAdmin):
     global_id_lookups = {"ClientType": "pk"}
     search_help_text = "A name, username, email, client number or global ID (ClientType)."
     readonly_fields = ("login", "upcoming_reservations", "past_reservations")
-
-
-def _unused(value: datetime) -> datetime:
-    return value

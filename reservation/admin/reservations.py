@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -25,7 +25,7 @@ from reservation.admin.base import SupportAdmin
 from reservation.admin.display import admin_link, time_html
 from reservation.admin.search import SupportSearchMixin
 from reservation.models import Appointment, Provider, Reservation, ReservationEvent, ReservationState
-from reservation.selectors import reschedule_options, reservation_histories
+from reservation.selectors import reschedule_options
 from reservation.services.reservations import REASON_MAX_LENGTH
 from reservation.services.support import Outcome, Result, support_cancel, support_confirm, support_release
 
@@ -447,9 +447,4 @@ class RescheduleForm(forms.Form):
             field.help_text = "No slot of this provider obeys every rule: choose another provider above."
 
 
-def histories_prefetch(now: Any) -> Prefetch:
-    """The events of reservations, oldest first, with their actors (one query for every reservation shown)."""
-    return Prefetch("events", queryset=ReservationEvent.objects.select_related("actor").order_by("at", "id"))
-
-
-__all__ = ["ReservationAdmin", "histories_prefetch", "history_text", "reservation_histories"]
+__all__ = ["ReservationAdmin", "history_text"]

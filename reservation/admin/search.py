@@ -12,7 +12,7 @@ API's global ID pasted from a front end's error report ("UmVzZXJ2YXRpb25UeXBlOjE
 from datetime import date
 from typing import Any
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from api.core.ids import InvalidGlobalId, parse_global_id
@@ -68,7 +68,3 @@ class SupportSearchMixin:
         if term.isdigit() and len(term) < 19:
             results = results | queryset.filter(pk=int(term))
         return results, duplicates
-
-
-def model_of(queryset: QuerySet[Any]) -> type[Model]:
-    return queryset.model
