@@ -426,12 +426,14 @@ class ReservationAdmin(SupportSearchMixin, SupportAdmin):
 class WhoseSlotsForm(forms.Form):
     """Whose slots the reschedule form offers (by default the booking's provider)."""
 
-    provider = forms.ModelChoiceField(queryset=Provider.objects.select_related("user"), required=False)
-
     def __init__(self, *args: Any, admin_site: admin.AdminSite, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["provider"]
-        field.widget = AutocompleteSelect(Appointment._meta.get_field("provider"), admin_site)
+        self.fields["provider"] = forms.ModelChoiceField(
+            queryset=Provider.objects.select_related("user"),
+            required=False,
+            widget=AutocompleteSelect(Appointment._meta.get_field("provider"), admin_site),
+            help_text="Type a name or username; leave empty for the booking's own provider.",
+        )
 
 
 class RescheduleForm(forms.Form):

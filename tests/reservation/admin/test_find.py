@@ -103,11 +103,19 @@ def test_reservations_are_found_by_appointment_date_in_the_providers_zone(suppor
 def test_the_date_drill_down_is_by_appointment_time_not_booking_time(support, clinic):
     response = support.get(
         RESERVATIONS,
-        {"appointment__start_time__year": "2030", "appointment__start_time__month": "1", "appointment__start_time__day": "9"},
+        {
+            "appointment__start_time__year": "2030",
+            "appointment__start_time__month": "1",
+            "appointment__start_time__day": "9",
+        },
     )
     booked_today = support.get(
         RESERVATIONS,
-        {"appointment__start_time__year": "2030", "appointment__start_time__month": "1", "appointment__start_time__day": "7"},
+        {
+            "appointment__start_time__year": "2030",
+            "appointment__start_time__month": "1",
+            "appointment__start_time__day": "7",
+        },
     )
 
     assert set(listed(response)) == {clinic.held.pk, clinic.booked.pk, clinic.expired.pk}

@@ -173,7 +173,10 @@ def test_confirm_holds_action_confirms_a_live_hold(staff, schedule):
     hold.refresh_from_db()
     assert hold.confirmed_at == NOW
     assert [(message.level, str(message)) for message in response.context["messages"]] == [
-        (messages.SUCCESS, f"Reservation {hold.pk} (Ada Lovelace with Grace Hopper, Wed 9 Jan 2030 09:15 UTC): confirmed.")
+        (
+            messages.SUCCESS,
+            f"Reservation {hold.pk} (Ada Lovelace with Grace Hopper, Wed 9 Jan 2030 09:15 UTC): confirmed.",
+        )
     ]
 
 
