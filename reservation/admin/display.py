@@ -6,8 +6,11 @@ names and, to tell two Ada Lovelaces apart, their username (or their record numb
 """
 
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.contrib import admin
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -73,3 +76,11 @@ def changelist_url(model: type, **query: object) -> str:
     meta = model._meta  # type: ignore[attr-defined]
     url = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
     return f"{url}?{urlencode(query)}" if query else url
+
+
+class ProviderListFilter(admin.RelatedFieldListFilter):
+    """Filter by provider, each told apart by username, in one query (the default filter reads each one's user)."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
+        providers = Provider.objects.select_related("user").order_by("last_name", "first_name", "pk")
+        return [(provider.pk, str(provider)) for provider in providers]

@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString
 
 from reservation.actors import Actor
 from reservation.admin.base import SupportAdmin
-from reservation.admin.display import admin_link, time_html
+from reservation.admin.display import ProviderListFilter, admin_link, time_html
 from reservation.admin.search import SupportSearchMixin
 from reservation.models import Appointment, Provider, Reservation, ReservationEvent, ReservationState
 from reservation.selectors import reschedule_options
@@ -139,7 +139,7 @@ class ReservationAdmin(SupportSearchMixin, SupportAdmin):
 
     list_display = ("id", "client_link", "appointment_link", "state", "appointment_time", "created", "expiry")
     list_display_links = ("id",)
-    list_filter = (ReservationStateFilter, AppointmentWhenFilter, "appointment__provider")
+    list_filter = (ReservationStateFilter, AppointmentWhenFilter, ("appointment__provider", ProviderListFilter))
     ordering = ("-appointment__start_time", "-id")
     list_select_related = RELATED
     search_fields = (

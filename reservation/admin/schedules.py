@@ -4,6 +4,7 @@ dateOverrideSet), which publishes the slots."""
 from django.contrib import admin
 from django.http import HttpRequest
 
+from reservation.admin.display import ProviderListFilter
 from reservation.models import DateOverride, DateOverrideRange, WeeklyScheduleRange
 
 
@@ -12,7 +13,7 @@ class WeeklyScheduleRangeAdmin(admin.ModelAdmin[WeeklyScheduleRange]):
     """Providers' weekly hours, read-only: set through the API (weeklyScheduleSet), which publishes the slots."""
 
     list_display = ("provider", "weekday", "start_time", "end_time")
-    list_filter = ("weekday", "provider")
+    list_filter = ("weekday", ("provider", ProviderListFilter))
     list_select_related = ("provider__user",)
     ordering = ("provider_id", "weekday", "start_time")
 
@@ -45,7 +46,7 @@ class DateOverrideAdmin(admin.ModelAdmin[DateOverride]):
     """Providers' date overrides, read-only: set through the API (dateOverrideSet), which re-publishes the date."""
 
     list_display = ("provider", "date")
-    list_filter = ("provider",)
+    list_filter = (("provider", ProviderListFilter),)
     list_select_related = ("provider__user",)
     ordering = ("provider_id", "date")
     date_hierarchy = "date"

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString
 
 from reservation import rules
 from reservation.admin.base import SupportAdmin
-from reservation.admin.display import admin_link, changelist_url, time_html
+from reservation.admin.display import ProviderListFilter, admin_link, changelist_url, time_html
 from reservation.admin.reservations import AppointmentWhenFilter, history_text
 from reservation.admin.search import SupportSearchMixin
 from reservation.models import Appointment, Reservation, SlotState
@@ -72,7 +72,7 @@ class AppointmentAdmin(SupportSearchMixin, SupportAdmin):
 
     list_display = ("id", "provider_link", "start", "state", "until", "source")
     list_display_links = ("id",)
-    list_filter = (AppointmentStateFilter, SlotWhenFilter, "source", "provider")
+    list_filter = (AppointmentStateFilter, SlotWhenFilter, "source", ("provider", ProviderListFilter))
     list_select_related = ("provider__user",)
     ordering = ("start_time", "provider_id", "id")
     date_hierarchy = "start_time"
