@@ -75,7 +75,7 @@ class ReservationEventInline(admin.TabularInline[ReservationEvent, Reservation])
     recorded: the page's "expired" field derives it.)"""
 
     model = ReservationEvent
-    fields = ("at", "kind", "actor", "note")
+    fields = ("when", "kind", "actor", "note")
     readonly_fields = fields
     ordering = ("at", "id")
     extra = 0
@@ -91,7 +91,12 @@ class ReservationEventInline(admin.TabularInline[ReservationEvent, Reservation])
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReservationEvent]:
-        return super().get_queryset(request).select_related("actor")
+        return super().get_queryset(request).select_related("actor", "reservation__appointment__provider")
+
+    @admin.display(description="at")
+    def when(self, event: ReservationEvent) -> SafeString | str:
+        """When it happened, in the slot's provider's zone, UTC beside."""
+        return time_html(event.at, event.reservation.appointment.provider)
 
 
 class CancelForm(forms.Form):
