@@ -81,6 +81,6 @@ def changelist_url(model: type, **query: object) -> str:
 class ProviderListFilter(admin.RelatedFieldListFilter):
     """Filter by provider, each told apart by username, in one query (the default filter reads each one's user)."""
 
-    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         providers = Provider.objects.select_related("user").order_by("last_name", "first_name", "pk")
-        return [(provider.pk, str(provider)) for provider in providers]
+        return [(str(provider.pk), str(provider)) for provider in providers]

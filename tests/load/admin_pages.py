@@ -129,7 +129,7 @@ def main() -> int:
             if os.environ.get("SHOW_SLOWEST"):  # the two slowest queries of one more load
                 slow: list[tuple[float, str]] = []
 
-                def timed(execute, sql, params, many, context, slow=slow):  # type: ignore[no-untyped-def]
+                def timed(execute, sql, params, many, context, slow=slow):
                     began = wall()
                     try:
                         return execute(sql, params, many, context)

@@ -67,12 +67,12 @@ def test_an_expired_holds_history_ends_with_its_derived_expiry(support, clinic):
     ],
 )
 def test_each_slot_state_is_told_as_a_sentence(support, clinic, which, sentence):
-    slot = {
-        "booked": lambda: clinic.booked.appointment,
-        "closed": lambda: make_slot(clinic.provider, NOW + timedelta(hours=3)),
-        "withdrawn": lambda: clinic.slots[5],
-        "past": lambda: make_slot(clinic.provider, NOW - timedelta(hours=3)),
-    }[which]()
+    if which == "booked":
+        slot = clinic.booked.appointment
+    elif which == "withdrawn":
+        slot = clinic.slots[5]
+    else:
+        slot = make_slot(clinic.provider, NOW + timedelta(hours=3 if which == "closed" else -3))
     if which == "withdrawn":
         Appointment.objects.filter(pk=slot.pk).update(withdrawn_at=NOW)
 
