@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from api.auth.tokens import revoke_all
+from api.auth.tokens import revoke_all, revoke_sessions_of
 from reservation.admin.display import admin_link, changelist_url, utc_text
 from reservation.admin.search import SupportSearchMixin
 from reservation.models import CalendarFeed, ExternalIdentity, RefreshToken
@@ -107,12 +107,13 @@ class SupportUserAdmin(SupportSearchMixin, UserAdmin[User]):
         )
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
-        """Django's password reset form; a successful reset also revokes every session and access token."""
+        """Django's password reset form. The new password hash already refuses every token issued before (they
+        carry its digest); the refresh tokens are also marked revoked, so the sessions list shows them ended."""
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:
             user = self.get_object(request, id)
             if user is not None:
-                revoke_all(user)
+                revoke_sessions_of(user.pk)
                 self.message_user(request, f"{user.username}: every session ended.", messages.SUCCESS)
         return response
 
