@@ -22,7 +22,7 @@ from reservation.admin.display import ProviderListFilter, admin_link, changelist
 from reservation.admin.reservations import AppointmentWhenFilter, history_text
 from reservation.admin.search import SupportSearchMixin
 from reservation.models import Appointment, Reservation, SlotState
-from reservation.selectors import live_reservations_of, reservation_histories, slots_with_state
+from reservation.selectors import live_reservations_of, reservation_histories, slots_in_state, slots_with_state
 from reservation.services.withdrawal import MAX_WITHDRAW_IDS, availability_withdraw
 
 
@@ -40,7 +40,7 @@ class AppointmentStateFilter(admin.SimpleListFilter):
             return queryset
         if self.value() not in SlotState.values:
             raise IncorrectLookupParameters(f"Unknown state {self.value()!r}.")
-        return queryset.filter(state=self.value())  # type: ignore[misc]  # annotated in get_queryset
+        return slots_in_state(SlotState(self.value()), timezone.now(), queryset)
 
 
 class SlotWhenFilter(AppointmentWhenFilter):
