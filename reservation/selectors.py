@@ -55,7 +55,9 @@ def slots_with_state(now: datetime, slots: QuerySet[Appointment] | None = None) 
     )
 
 
-def slots_in_state(state: SlotState, now: datetime, slots: QuerySet[Appointment] | None = None) -> QuerySet[Appointment]:
+def slots_in_state(
+    state: SlotState, now: datetime, slots: QuerySet[Appointment] | None = None
+) -> QuerySet[Appointment]:
     """``slots`` (by default every slot) that are in ``state`` at ``now``: exactly those `slots_with_state`
     annotates with it, as plain conditions the database can plan as semi-joins (filtering on the annotation's
     CASE would evaluate it for every row). One query."""
