@@ -36,11 +36,12 @@ class AppointmentStateFilter(admin.SimpleListFilter):
         return [(state.value, str(state.label)) for state in SlotState]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> QuerySet[Appointment]:
-        if self.value() is None:
+        value = self.value()
+        if value is None:
             return queryset
-        if self.value() not in SlotState.values:
-            raise IncorrectLookupParameters(f"Unknown state {self.value()!r}.")
-        return slots_in_state(SlotState(self.value()), timezone.now(), queryset)
+        if value not in SlotState.values:
+            raise IncorrectLookupParameters(f"Unknown state {value!r}.")
+        return slots_in_state(SlotState(value), timezone.now(), queryset)
 
 
 class SlotWhenFilter(AppointmentWhenFilter):
