@@ -121,7 +121,7 @@ class PersonAdmin(SupportSearchMixin, admin.ModelAdmin[Any]):
         else:
             mine = mine.filter(appointment__start_time__lt=now).order_by("-appointment__start_time", "-pk")
         shown = list(mine[: SHOWN + 1])
-        key = "client__id__exact" if self.reservations_filter == "client" else "appointment__provider__id__exact"
+        key = "client" if self.reservations_filter == "client" else "provider"  # the list's autocomplete filters
         more = changelist_url(Reservation, **{key: person.pk, "when": "upcoming" if upcoming else "past"})
         return reservations_table(shown[:SHOWN], more, len(shown) > SHOWN)
 
@@ -185,7 +185,7 @@ class ProviderAdmin(PersonAdmin):
 
         return format_html(
             '<a href="{}">Upcoming slots</a> · <a class="button support-task" href="{}">Withdraw free slots…</a>',
-            changelist_url(Appointment, provider__id__exact=provider.pk, when="upcoming"),
+            changelist_url(Appointment, provider=provider.pk, when="upcoming"),
             reverse("admin:reservation_provider_withdraw", args=[provider.pk]),
         )
 

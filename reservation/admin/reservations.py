@@ -22,7 +22,8 @@ from django.utils.safestring import SafeString
 
 from reservation.actors import Actor
 from reservation.admin.base import SupportAdmin
-from reservation.admin.display import ProviderListFilter, admin_link, time_html
+from reservation.admin.display import admin_link, time_html
+from reservation.admin.filters import MEDIA, ReservationClientFilter, ReservationProviderFilter
 from reservation.admin.search import SupportSearchMixin
 from reservation.models import Appointment, Provider, Reservation, ReservationEvent, ReservationState
 from reservation.selectors import reschedule_options
@@ -144,7 +145,7 @@ class ReservationAdmin(SupportSearchMixin, SupportAdmin):
 
     list_display = ("id", "client_link", "appointment_link", "state", "appointment_time", "created", "expiry")
     list_display_links = ("id",)
-    list_filter = (ReservationStateFilter, AppointmentWhenFilter, ("appointment__provider", ProviderListFilter))
+    list_filter = (ReservationStateFilter, AppointmentWhenFilter, ReservationProviderFilter, ReservationClientFilter)
     ordering = ("-appointment__start_time", "-id")
     list_select_related = RELATED
     search_fields = (
@@ -190,6 +191,10 @@ class ReservationAdmin(SupportSearchMixin, SupportAdmin):
     fields = readonly_fields
     inlines = [ReservationEventInline]
     actions = ["confirm_holds", "release_holds", "cancel_reservations"]
+
+    @property
+    def media(self) -> forms.Media:
+        return super().media + AutocompleteSelect(Reservation._meta.get_field("client"), self.admin_site).media + MEDIA
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Reservation]:
         queryset = super().get_queryset(request).select_related(*RELATED)

@@ -8,17 +8,21 @@ A slot that has reservations is never deleted (their history would go with it): 
 from itertools import groupby
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from graphql_relay import to_global_id
 
 from reservation import rules
 from reservation.admin.base import SupportAdmin
-from reservation.admin.display import ProviderListFilter, admin_link, changelist_url, time_html
+from reservation.admin.display import admin_link, changelist_url, time_html
+from reservation.admin.filters import MEDIA, SlotProviderFilter
 from reservation.admin.reservations import AppointmentWhenFilter, history_text
 from reservation.admin.search import SupportSearchMixin
 from reservation.models import Appointment, Reservation, SlotState
@@ -73,7 +77,7 @@ class AppointmentAdmin(SupportSearchMixin, SupportAdmin):
 
     list_display = ("id", "provider_link", "start", "state", "until", "source")
     list_display_links = ("id",)
-    list_filter = (AppointmentStateFilter, SlotWhenFilter, "source", ("provider", ProviderListFilter))
+    list_filter = (AppointmentStateFilter, SlotWhenFilter, "source", SlotProviderFilter)
     list_select_related = ("provider__user",)
     ordering = ("start_time", "provider_id", "id")
     date_hierarchy = "start_time"
@@ -97,6 +101,12 @@ class AppointmentAdmin(SupportSearchMixin, SupportAdmin):
     )
     fields = readonly_fields
     actions = ["withdraw_free_slots"]
+
+    @property
+    def media(self) -> forms.Media:
+        return (
+            super().media + AutocompleteSelect(Appointment._meta.get_field("provider"), self.admin_site).media + MEDIA
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Appointment]:
         now = timezone.now()
@@ -167,7 +177,7 @@ class AppointmentAdmin(SupportSearchMixin, SupportAdmin):
                 for reservation in reservations
             ),
         )
-        listing = changelist_url(Reservation, appointment__id__exact=slot.pk)
+        listing = changelist_url(Reservation, q=to_global_id("AppointmentType", str(slot.pk)))
         return format_html(
             '<table class="slot-reservations"><thead><tr><th>reservation</th><th>state</th><th>history</th></tr>'
             '</thead><tbody>{}</tbody></table><p><a href="{}">In the reservations list</a></p>',

@@ -1,7 +1,8 @@
 """Support staff at work in a real browser (Debian's Chromium, Playwright) against a live server on loopback:
 log in; find a client by username and by a pasted global ID; open a held slot and read who holds it until when;
 cancel a booking with a reason and see the slot offered again in ``availableAppointments``; try to delete a
-reservation and be refused; reschedule a booking, choosing another provider with the autocomplete.
+reservation and be refused; reschedule a booking, choosing another provider with the autocomplete; filter the
+reservations by a client chosen by typing.
 
 Each step's page is saved as a screenshot under ``test-artifacts/admin/`` (git-ignored; `tests.browser`). The
 clock is the real one: the live server runs in another thread, and the browser's session must be valid now.
@@ -142,6 +143,16 @@ def test_support_staff_do_their_tasks_in_a_browser(live_server, clinic):
         page.locator(".messagelist .success").wait_for()
         assert "moved to Alan Turing" in page.locator(".messagelist").inner_text()
         shot("09-rescheduled")
+
+        # Filter the reservations by client, chosen by typing (the autocomplete filter tells the namesakes apart).
+        page.goto(f"{origin}/admin/reservation/reservation/")
+        page.locator("#filter-client + .select2 .select2-selection").click()
+        page.keyboard.type("lovelace")
+        page.locator(".select2-results__option", has_text="Ada Lovelace (ada-other)").wait_for()
+        page.locator(".select2-results__option", has_text="Ada Lovelace (ada)").first.click()
+        page.wait_for_url(f"**/reservation/?client={clinic['ada'].pk}")
+        assert page.locator("#result_list tbody tr").count() == 4  # held, cancelled, rescheduled, and the new booking
+        shot("10-filtered-by-client")
 
     moving.refresh_from_db()
     assert moving.rescheduled_to is not None
