@@ -10,15 +10,13 @@ from graphene_django import DjangoObjectType
 from api.auth.permissions import get_viewer, scope
 from api.core.connections import FilterConnectionField
 from api.core.context import context_of
+from api.core.enums import ReservationStateEnum
 from api.core.filters import ReservationFilter
 from api.core.loaders import Future, then
 from api.core.loaders.records import load_by_id, load_history
 from api.core.node import Node
 from api.core.timezones import in_zone, time_zone_argument
 from reservation.models import Appointment, Client, EventKind, Provider, Reservation, ReservationEvent, ReservationState
-
-ReservationStateEnum = graphene.Enum.from_enum(ReservationState, description="A reservation's state at request time.")
-
 
 ReservationEventKind = graphene.Enum(
     "ReservationEventKind", [(kind.name, kind.value) for kind in EventKind], description="A state change."
