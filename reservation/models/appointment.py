@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
 from reservation import rules
+from reservation.timezones import local_label, zone_or_utc
 
 from .reservation import Reservation
 
@@ -93,4 +94,7 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.provider} {self.start_time:%Y-%m-%d %H:%M} UTC"
+        """ "Grace Hopper, Tue 2 Dec 2030 09:00 EST": the provider and the start in their zone (select the provider)."""
+        provider = self.provider
+        when = local_label(self.start_time, zone_or_utc(provider.time_zone))
+        return f"{provider.first_name} {provider.last_name}, {when}"
