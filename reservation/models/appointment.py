@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from reservation import rules
 
-from .reservation import Reservation
+from .reservation import Reservation, ReservationQuerySet
 
 
 class SlotSource(models.TextChoices):
@@ -34,23 +34,31 @@ class SlotState(models.TextChoices):
     """Free, and no longer offered by the provider."""
 
 
+def covering(reservations: ReservationQuerySet) -> ReservationQuerySet:
+    """Those of ``reservations`` whose covered time (a visit with its buffers) overlaps the outer slot's."""
+    return reservations.filter(
+        provider=OuterRef("provider_id"), covers_from__lt=OuterRef("end_time"), covers_until__gt=OuterRef("start_time")
+    )
+
+
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
     """Reads over appointment slots; every time-dependent filter takes ``now`` (aware, UTC)."""
+
+    def free(self, now: datetime) -> "AppointmentQuerySet":
+        """Slots offered (not withdrawn) and covered by no live reservation at ``now``, whatever its notice."""
+        return self.filter(withdrawn_at__isnull=True).exclude(Exists(covering(Reservation.objects.live(now))))
 
     def available(self, now: datetime) -> "AppointmentQuerySet":
         """Slots a client may reserve at ``now``.
 
-        Not withdrawn, free of live reservations (confirmed, or held and not yet expired) and starting at least
-        the minimum notice (24 h) after ``now``.
+        Not withdrawn, covered by no live reservation (confirmed, or held and not yet expired; a visit covers
+        each slot of its time and buffers) and starting at least the minimum notice (24 h) after ``now``.
         """
-        live = Reservation.objects.live(now).filter(appointment=OuterRef("pk"))
-        return self.filter(start_time__gte=now + rules.minimum_notice(), withdrawn_at__isnull=True).exclude(
-            Exists(live)
-        )
+        return self.free(now).filter(start_time__gte=now + rules.minimum_notice())
 
     def confirmed(self) -> "AppointmentQuerySet":
-        """Slots booked by a confirmed reservation."""
-        return self.filter(Exists(Reservation.objects.confirmed().filter(appointment=OuterRef("pk"))))
+        """Slots covered by a confirmed reservation (a booked visit covers all its slots and buffers)."""
+        return self.filter(Exists(covering(Reservation.objects.confirmed())))
 
 
 class Appointment(models.Model):
