@@ -41,8 +41,8 @@ def slots_with_state(now: datetime, slots: QuerySet[Appointment] | None = None) 
     """``slots`` (by default every slot) annotated with ``state``, a `SlotState`, at ``now``.
 
     BOOKED (a confirmed reservation covers it: a visit covers its slots and buffers), HELD (a live hold), OPEN
-    (exactly ``Appointment.objects.available(now)``: free, offered, at least the minimum notice ahead), WITHDRAWN, or else CLOSED (inside the notice period or
-    past), in that order of precedence. One query.
+    (exactly ``Appointment.objects.available(now)``: free, offered, at least the minimum notice ahead),
+    WITHDRAWN, or else CLOSED (inside the notice period or past), in that order of precedence. One query.
     """
     slots = Appointment.objects.all() if slots is None else slots
     reservations = covering(Reservation.objects.all())
@@ -276,15 +276,22 @@ def _offset_change_starts(
 
 
 def visits_per_local_day(
-    visit_type: VisitType, providers: Sequence[Provider], now: datetime, start: datetime, end: datetime
+    visit_type: VisitType,
+    providers: Sequence[Provider],
+    now: datetime,
+    start: datetime,
+    end: datetime,
+    excluding: int | None = None,
 ) -> dict[tuple[int, date], int]:
-    """Live visits of ``visit_type`` starting in ``[start, end)``, counted per provider and provider-local
-    date. One query; the rows are few (a day's visits are capped)."""
+    """Live visits of ``visit_type`` starting in ``[start, end)`` (the reservation ``excluding`` left out),
+    counted per provider and provider-local date. One query; the rows are few (a day's visits are capped)."""
     zones = {provider.pk: _zone_of(provider) for provider in providers}
     counts: dict[tuple[int, date], int] = defaultdict(int)
     live = Reservation.objects.live(now).filter(
         visit_type=visit_type, provider_id__in=list(zones), starts_at__gte=start, starts_at__lt=end
     )
+    if excluding is not None:
+        live = live.exclude(pk=excluding)
     for provider_pk, starts_at in live.values_list("provider_id", "starts_at"):
         counts[(provider_pk, local_date(starts_at, zones[provider_pk]))] += 1
     return counts

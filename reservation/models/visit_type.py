@@ -5,8 +5,13 @@ after it (buffers), how much notice it needs (never less than the global 24 hour
 booked, whether it happens over video, and which providers offer it, each with an optional daily cap.
 """
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from .provider import Provider
 
 MINIMUM_NOTICE_FLOOR_HOURS = 24
 """No visit type lowers the global 24-hour rule (issue 13); the column refuses less."""
@@ -34,7 +39,7 @@ class VisitType(models.Model):
         default=60, help_text="How many days ahead a visit may start, counted from the moment of booking."
     )
     is_video = models.BooleanField(default=False, help_text="A telehealth visit: confirming it gives a video link.")
-    providers = models.ManyToManyField(
+    providers: "models.ManyToManyField[Provider, VisitTypeOffer]" = models.ManyToManyField(
         "Provider", through="VisitTypeOffer", related_name="visit_types", blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -49,9 +54,7 @@ class VisitType(models.Model):
             ),
             models.CheckConstraint(condition=Q(booking_window_days__gte=1), name="visit_type_window_at_least_a_day"),
             models.CheckConstraint(
-                condition=Q(duration_slots__lte=96)
-                & Q(buffer_before_slots__lte=96)
-                & Q(buffer_after_slots__lte=96),
+                condition=Q(duration_slots__lte=96) & Q(buffer_before_slots__lte=96) & Q(buffer_after_slots__lte=96),
                 name="visit_type_at_most_a_day",
             ),
         ]
@@ -87,4 +90,3 @@ class VisitTypeOffer(models.Model):
     def __str__(self) -> str:
         cap = "" if self.daily_cap is None else f" (at most {self.daily_cap} a day)"
         return f"{self.provider} offers {self.visit_type}{cap}"
-
