@@ -54,6 +54,13 @@ def booking_window(visit_type: VisitType) -> timedelta:
     return timedelta(days=visit_type.booking_window_days)
 
 
+def utc_offset(zone: ZoneInfo, instant: datetime) -> timedelta:
+    """``zone``'s UTC offset at ``instant``, as its wall clock minus UTC (no reliance on ``fold``, which some
+    datetime subclasses drop when converting)."""
+    utc = instant.astimezone(ZoneInfo("UTC"))
+    return utc.astimezone(zone).replace(tzinfo=None) - utc.replace(tzinfo=None)
+
+
 def offset_changes(zone: ZoneInfo, start: datetime, end: datetime) -> list[datetime]:
     """The instants (UTC) in ``(start, end]`` at which ``zone``'s UTC offset changes, to the slot grid."""
     return [change for change in _offset_changes_by_year(zone, start.year, end.year) if start < change <= end]
@@ -72,11 +79,11 @@ def _offset_changes_by_year(zone: ZoneInfo, first_year: int, last_year: int) -> 
     stop = datetime(last_year + 1, 1, 1, tzinfo=ZoneInfo("UTC"))
     while day < stop:
         following = day + timedelta(days=1)
-        if day.astimezone(zone).utcoffset() != following.astimezone(zone).utcoffset():
+        if utc_offset(zone, day) != utc_offset(zone, following):
             low, high = day, following  # offset(low) differs from offset(high)
             while high - low > slot:
                 middle = low + ((high - low) / slot // 2) * slot
-                if middle.astimezone(zone).utcoffset() == low.astimezone(zone).utcoffset():
+                if utc_offset(zone, middle) == utc_offset(zone, low):
                     low = middle
                 else:
                     high = middle
@@ -87,4 +94,4 @@ def _offset_changes_by_year(zone: ZoneInfo, first_year: int, last_year: int) -> 
 
 def straddles_offset_change(cover: Cover, zone: ZoneInfo) -> bool:
     """Whether the zone's UTC offset differs between the covered time's start and its end."""
-    return cover.covers_from.astimezone(zone).utcoffset() != cover.covers_until.astimezone(zone).utcoffset()
+    return utc_offset(zone, cover.covers_from) != utc_offset(zone, cover.covers_until)

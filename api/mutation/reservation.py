@@ -35,7 +35,7 @@ class ReservationCreate(DomainMutation):
     With ``visitTypeId``: a visit of that type starting at the slot, holding every slot of the visit and its
     buffers, all or nothing (the starts where it fits: ``availableAppointments(visitTypeId:)``); with
     ``anyProvider`` as well, at the slot's start time with whichever provider offering the type is free, the
-    fairest first (fewest bookings that day, then round robin): the payload's ``provider`` says who. More
+    fairest first (fewest bookings that day, then round robin): ``reservation.provider`` says who. More
     errors: NOT_OFFERED, OUTSIDE_BOOKING_WINDOW, DAILY_CAP_REACHED.
     """
 
@@ -47,9 +47,8 @@ class ReservationCreate(DomainMutation):
             description="With visitTypeId: any provider offering the type at this slot's time (default false)."
         )
 
-    reservation = graphene.Field(ReservationType, description="The new hold; null on error.")
-    provider = graphene.Field(
-        "api.query.provider.ProviderType", description="Whose time is held (the one chosen, with anyProvider)."
+    reservation = graphene.Field(
+        ReservationType, description="The new hold; null on error. Its `provider` is the one chosen, with anyProvider."
     )
 
     class Meta:
@@ -77,7 +76,7 @@ class ReservationCreate(DomainMutation):
             any_provider=bool(data.get("any_provider")),
             actor=viewer,
         )
-        return cls(reservation=reservation, provider=reservation.provider, errors=[])
+        return cls(reservation=reservation, errors=[])
 
 
 class ReservationConfirm(DomainMutation):
