@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 START = NOW + 2 * DAY + timedelta(hours=1)  # Wed 2030-01-09 10:00Z
 
 
-def starts_of(visit_type, **kwargs) -> list:
+def starts_of(visit_type, **kwargs) -> list[tuple[object, int]]:
     return list(
         visit_start_slots(visit_type, NOW, **kwargs)
         .order_by("start_time", "provider_id")
@@ -60,7 +60,8 @@ def test_holding_a_visit_covers_every_slot_and_the_single_slot_flow_sees_them_ta
 
     assert (visit.starts_at, visit.ends_at) == (START + SLOT, START + 4 * SLOT)
     assert (visit.covers_from, visit.covers_until) == (START + SLOT, START + 5 * SLOT)
-    assert visit.provider_id == provider.pk and visit.appointment_id == slots[1].pk
+    assert visit.provider_id == provider.pk
+    assert visit.appointment_id == slots[1].pk
     available = set(Appointment.objects.available(NOW).values_list("pk", flat=True))
     assert available == {slots[0].pk, slots[5].pk}
     other = make_client("Other", "Client")
@@ -181,15 +182,18 @@ def test_a_confirmed_video_visit_gets_a_unique_link_replaced_on_reschedule_and_c
 
     moved = reservation_reschedule(reservation_id=visit.pk, appointment_id=slots[1].pk)  # onto its own time
     visit.refresh_from_db()
-    assert visit.state_at(NOW) is ReservationState.RESCHEDULED and visit.video_url == ""
-    assert moved.video_url and moved.video_url != confirmed.video_url
+    assert visit.state_at(NOW) is ReservationState.RESCHEDULED
+    assert visit.video_url == ""
+    assert moved.video_url
+    assert moved.video_url != confirmed.video_url
     assert (moved.starts_at, moved.ends_at, moved.visit_type_id) == (START + SLOT, START + 3 * SLOT, video.pk)
 
     reservation_cancel(
         reservation_id=moved.pk, actor=Actor(user_id=None, is_staff=False, provider_id=None, client_id=patient.pk)
     )
     moved.refresh_from_db()
-    assert moved.video_url == "" and moved.state_at(NOW) is ReservationState.CANCELLED
+    assert moved.video_url == ""
+    assert moved.state_at(NOW) is ReservationState.CANCELLED
     assert {slot.pk for slot in Appointment.objects.available(NOW)} == {slot.pk for slot in slots}
 
 
