@@ -94,7 +94,7 @@ def visit_type_update(visit_type_id: int, spec: VisitTypeSpec) -> VisitType:
     """Change the given fields of a visit type. Visits already held or booked keep the times they cover; new
     ones follow the new definition. Raises NOT_FOUND, INVALID, NOT_ALIGNED, having written nothing."""
     with atomic():
-        visit_type = VisitType.objects.select_for_update().filter(pk=visit_type_id).first()
+        visit_type = VisitType.objects.select_for_update(no_key=True).filter(pk=visit_type_id).first()
         if visit_type is None:
             raise DomainError(ErrorCode.NOT_FOUND, "No visit type with this ID.", "visit_type_id")
         _apply(visit_type, spec)

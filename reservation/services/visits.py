@@ -61,7 +61,9 @@ def _lock_candidates(visit_type: VisitType, provider_ids: Sequence[int] | None, 
     if provider_ids is not None:
         offers = offers.filter(provider_id__in=list(provider_ids))
     offer_by_provider = {offer.provider_id: offer for offer in offers}
-    providers = list(Provider.objects.select_for_update().filter(pk__in=list(offer_by_provider)).order_by("pk"))
+    providers = list(
+        Provider.objects.select_for_update(no_key=True).filter(pk__in=list(offer_by_provider)).order_by("pk")
+    )
     slot_ids = Appointment.objects.filter(
         provider_id__in=[provider.pk for provider in providers],
         start_time__gte=cover.covers_from,
@@ -266,7 +268,11 @@ def visit_reschedule(*, reservation_id: int, appointment_id: int, actor: Actor =
         cover = visits.cover_of(visit_type, new_slot.start_time)
         # Providers first (the old and the new, in key order), then slots (the new cover's and the old start).
         old_provider = booking_row.provider_id
-        list(Provider.objects.select_for_update().filter(pk__in={old_provider, new_slot.provider_id}).order_by("pk"))
+        list(
+            Provider.objects.select_for_update(no_key=True)
+            .filter(pk__in={old_provider, new_slot.provider_id})
+            .order_by("pk")
+        )
         candidates = _lock_candidates(visit_type, [new_slot.provider_id], cover)
         lock_slots([booking_row.appointment_id])
         booking = Reservation.objects.select_for_update().get(pk=reservation_id)
