@@ -39,7 +39,12 @@ ID_VARIABLES = {
     "ClientType": "clientId",
     "AppointmentType": "appointmentId",
     "ReservationType": "reservationId",
+    "VisitTypeType": "visitTypeId",
 }
+
+# Variables naming what an earlier request of the collection returned, whatever their value (not object 1):
+# the visit's start slot that 34 listed and the visit that 35 held (issue 13).
+KEYED_VARIABLES = {"startSlotId": "visitStartId", "visitReservationId": "visitReservationId"}
 
 # Usernames registered by the walkthrough -> the collection variable standing for them, so that a second run
 # on the same database needs only new values there (the first run's usernames are taken).
@@ -61,6 +66,9 @@ CAPTURES = {
     "clientCreate": [("clientId", "body.data.clientCreate.client.id")],
     "availableAppointments": [("appointmentId", "body.data.availableAppointments.edges[0].node.id")],
     "reservationCreate": [("reservationId", "body.data.reservationCreate.reservation.id")],
+    "visitTypeCreate": [("visitTypeId", "body.data.visitTypeCreate.visitType.id")],
+    "availableVisitStarts": [("visitStartId", "body.data.availableVisitStarts.edges[0].node.id")],
+    "reservationCreateVisit": [("visitReservationId", "body.data.reservationCreateVisit.reservation.id")],
     "tokenRefresh": [
         ("accessToken", "body.data.tokenRefresh.accessToken"),
         ("refreshToken", "body.data.tokenRefresh.refreshToken"),
@@ -91,6 +99,8 @@ REQUEST_TOKENS: dict[str, str | None] = {
     "04_availableAppointments": "clientAccessToken",
     "05_reservationCreate": "clientAccessToken",
     "06_reservationConfirm": "clientAccessToken",
+    "35_reservationCreateVisit": "clientAccessToken",
+    "36_reservationConfirmVisit": "clientAccessToken",
     "13_tokenRefresh": None,
 }
 
@@ -121,6 +131,8 @@ def postman_variables(value: Any, key: str | None = None) -> Any:
     if isinstance(value, str):
         if key in TOKEN_VARIABLES:
             return "{{" + TOKEN_VARIABLES[key] + "}}"
+        if key in KEYED_VARIABLES:
+            return "{{" + KEYED_VARIABLES[key] + "}}"
         if key == "username" and value in USERNAME_VARIABLES:
             return "{{" + USERNAME_VARIABLES[value] + "}}"
         decoded = _decode_global_id(value)
@@ -259,6 +271,8 @@ def build_collection() -> dict[str, Any]:
         # Defaults: object 1 of each type, right for a fresh database; the test scripts overwrite them.
         default = base64.b64encode(f"{type_name}:1".encode()).decode()
         variables.append({"key": variable, "value": default, "type": "string"})
+    for variable in KEYED_VARIABLES.values():
+        variables.append({"key": variable, "value": "", "type": "string"})  # set by the test scripts
     return {
         "info": {
             "name": "Reservation service GraphQL examples",

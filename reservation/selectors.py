@@ -199,7 +199,7 @@ def calendar_feed_reservations(feed: CalendarFeed, now: datetime) -> list[Reserv
             appointment__start_time__gte=now - FEED_PAST_WINDOW,
             appointment__start_time__lt=now + FEED_FUTURE_WINDOW,
         )
-        .select_related("appointment__provider", "client")
+        .select_related("appointment__provider", "client", "visit_type")
         .order_by("appointment__start_time", "pk")
     )
 

@@ -56,7 +56,9 @@ def test_check_mode_of_the_script_passes() -> None:
     assert result.returncode == 0, result.stderr
 
 
-ID_VARIABLES = {"providerId", "clientId", "appointmentId", "reservationId"}
+ID_VARIABLES = {"providerId", "clientId", "appointmentId", "reservationId", "visitTypeId"}
+# What the visit requests keep for the next ones (issue 13): the start slot 34 lists, the visit 35 holds.
+VISIT_VARIABLES = {"visitStartId", "visitReservationId"}
 TOKEN_VARIABLES = {"accessToken", "refreshToken", "providerAccessToken", "clientAccessToken"}
 # Set by hand, never by a script: the server and the usernames the walkthrough registers.
 STATIC_VARIABLES = {"baseUrl", "providerUsername", "clientUsername"}
@@ -83,7 +85,7 @@ def test_collection_format(collection: dict[str, Any]) -> None:
     assert collection["info"]["schema"] == "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
     variables = {variable["key"]: variable["value"] for variable in collection["variable"]}
     assert variables["baseUrl"] == "http://127.0.0.1:8000"
-    assert variables.keys() == ID_VARIABLES | TOKEN_VARIABLES | STATIC_VARIABLES
+    assert variables.keys() == ID_VARIABLES | TOKEN_VARIABLES | STATIC_VARIABLES | VISIT_VARIABLES
     assert (variables["providerUsername"], variables["clientUsername"]) == (
         example("providerCreate").variables["username"],
         example("clientCreate").variables["username"],
@@ -108,6 +110,8 @@ def test_each_request_acts_as_the_role_of_the_walkthrough(collection: dict[str, 
         "05 reservationCreate": "clientAccessToken",
         "06 reservationConfirm": "clientAccessToken",
         "13 tokenRefresh": None,
+        "35 reservationCreateVisit": "clientAccessToken",
+        "36 reservationConfirmVisit": "clientAccessToken",
     }
     for item in collection["item"]:
         assert auth_variable(item, collection) == expected.get(item["name"], "accessToken"), item["name"]
@@ -170,7 +174,7 @@ def test_variables_chain_through_collection_variables(collection: dict[str, Any]
         )
         used_by_scripts |= used - STATIC_VARIABLES
         stored |= set(re.findall(r'pm\.collectionVariables\.set\("(\w+)"', script_of(item)))
-    assert stored == ID_VARIABLES | TOKEN_VARIABLES
+    assert stored == ID_VARIABLES | TOKEN_VARIABLES | VISIT_VARIABLES
     assert used_by_scripts == stored
 
 
