@@ -7,10 +7,11 @@ What the feed lists is `reservation.selectors.calendar_feed_reservations`:
 - a user with both profiles gets both, a user with neither (staff) an empty calendar.
 
 One VEVENT per confirmed booking (a visit from its start to its end, buffers excluded, titled with its visit
-type's name; a video visit with its join link as ``URL`` and ``LOCATION``) whose slot starts from 30 days before to 365 days after now,
-``STATUS:CONFIRMED``. A booking cancelled or rescheduled within the last 30 days, whose slot is still to come,
-stays in the feed as ``STATUS:CANCELLED`` with a higher ``SEQUENCE``, so that calendar apps which keep events
-remove or strike it. Holds (confirmed or not yet), expired and released holds never appear.
+type's name; a video visit with its join link as ``URL`` and ``LOCATION``) whose slot starts from 30 days
+before to 365 days after now, ``STATUS:CONFIRMED``. A booking cancelled or rescheduled within the last 30
+days, whose slot is still to come, stays in the feed as ``STATUS:CANCELLED`` with a higher ``SEQUENCE``, so
+that calendar apps which keep events remove or strike it. Holds (confirmed or not yet), expired and released
+holds never appear.
 
 Each event's ``UID`` is ``reservation-<id>@<domain>``, stable for the reservation's life; ``DTSTAMP`` and
 ``LAST-MODIFIED`` are when it was last revised (confirmed, or ended), as RFC 5545 asks for an object without

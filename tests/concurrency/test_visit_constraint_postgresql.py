@@ -48,7 +48,7 @@ def test_a_visit_overlapping_another_live_one_of_the_provider_is_refused_whateve
     visit(make_client(), slots[0], covers=3)  # 45 minutes
     with pytest.raises(IntegrityError) as excinfo, transaction.atomic():
         visit(make_client("Bob"), slots[2], covers=2)  # 30 minutes from :30, a different start slot
-    assert excinfo.value.__cause__.diag.constraint_name == CONSTRAINT
+    assert getattr(getattr(excinfo.value.__cause__, "diag", None), "constraint_name", None) == CONSTRAINT
     visit(make_client("Carol"), slots[3], covers=1)  # touching, not overlapping: allowed
 
 

@@ -7,8 +7,10 @@ cover overlapping time (the rule migration 0010's exclusion constraint enforces)
 """
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -54,7 +56,7 @@ def test_overlapping_30_and_45_minute_visits_exactly_one_wins_each_round():
         slots = make_slots(provider, start, 5)
         # 45 min from :00, 30 min from :15 and from :30 (and, every other round, one slot at :30): all share the
         # slot at :30. Visits-only rounds show which visit wins; mixed rounds that single-slot holds join the race.
-        calls = []
+        calls: list[Callable[[], Any]] = []
         kinds = 4 if round_number % 2 else 3
         for index in range(THREADS):
             client = make_client(f"Client{index}", f"Round{round_number}")
@@ -105,7 +107,7 @@ def test_any_provider_races_for_the_last_times_of_two_providers_two_of_three_win
         slots = [make_slots(provider, start, 2) for provider in providers]
         clients = [make_client(f"Any{index}", f"Round{round_number}") for index in range(3)]
         # each client names a start slot of either provider: the provider is chosen under the locks
-        calls = [
+        calls: list[Callable[[], Any]] = [
             partial(
                 reservation_create,
                 client_id=client.pk,
@@ -141,7 +143,7 @@ def test_a_daily_cap_is_never_exceeded_under_concurrency():
         intake = make_visit_type(f"Intake {round_number}", slots=1, offered_by=(provider,), daily_cap=cap)
         start = base.replace(hour=12) + round_number * timedelta(days=1)  # each round on its own UTC day
         slots = make_slots(provider, start, THREADS)  # as many different times as clients: only the cap limits
-        calls = [
+        calls: list[Callable[[], Any]] = [
             partial(
                 reservation_create,
                 client_id=make_client(f"Cap{index}", f"Round{round_number}").pk,

@@ -2,6 +2,7 @@
 the visit type, a confirmed video visit with its link as URL and LOCATION, and no link once cancelled or moved."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from icalendar import Calendar
@@ -19,7 +20,7 @@ from tests.factories import NOW, SLOT, make_client, make_provider, make_slots, m
 pytestmark = pytest.mark.django_db
 
 
-def events(user) -> list:
+def events(user) -> list[Any]:
     from django.test import Client as HttpClient
 
     response = HttpClient().get(f"/calendar/{calendar_feed_create(user).token}.ics")
