@@ -213,9 +213,10 @@ def visit_start_slots(
     """The slots at which a visit of ``visit_type`` may start at ``now``, of every provider who offers it (or
     of those among ``provider_ids``): the rules of `reservation.visits`, as one queryset of start slots.
 
-    A start fits when the visit and its buffers take ``visit_type.total_slots`` free, offered slots of its
-    provider in a row (counted in one correlated subquery: slots are on the 15-minute grid, one per provider
-    and start, so that many slots inside the covered time are consecutive), it is within the type's notice
+    A start fits when the visit and its buffers take ``visit_type.total_slots`` offered slots of its provider
+    in a row (counted in one correlated subquery: slots are on the 15-minute grid, one per provider and start,
+    so that many slots inside the covered time are consecutive) and no live reservation of the provider
+    overlaps that time (one correlated EXISTS), it is within the type's notice
     and booking window, its covered time does not straddle the provider's UTC offset change, and the
     provider's local day still has room under the daily cap. Three queries to build (offers, zones and caps'
     counts), none per slot; the result is lazy and pages like any slot queryset.
@@ -231,10 +232,12 @@ def visit_start_slots(
     rest = (visit_type.duration_slots + visit_type.buffer_after_slots) * slot
     earliest, latest = now + visits.minimum_notice(visit_type), now + visits.booking_window(visit_type)
 
-    free_in_cover = (
-        Appointment.objects.free(now)
-        .filter(
+    # In a row: as many offered slots of the provider inside the covered time as it takes (one slot per
+    # provider and start, on the grid), and no live reservation of the provider overlapping that time.
+    offered_in_cover = (
+        Appointment.objects.filter(
             provider=OuterRef("provider_id"),
+            withdrawn_at__isnull=True,
             start_time__gte=OuterRef("start_time") - before,
             start_time__lt=OuterRef("start_time") + rest,
         )
@@ -243,18 +246,30 @@ def visit_start_slots(
         .annotate(count=Count("pk"))
         .values("count")
     )
+    taken_in_cover = Reservation.objects.live(now).filter(
+        provider=OuterRef("provider_id"),
+        # Bounded below so that the index on (provider, covers_from) scans a few days, not the whole past.
+        covers_from__gt=OuterRef("start_time") - before - visits.longest_cover(),
+        covers_from__lt=OuterRef("start_time") + rest,
+        covers_until__gt=OuterRef("start_time") - before,
+    )
     excluded = [
         *_offset_change_starts(offers_list, earliest - before, latest + rest, before, rest),
         *_full_days(visit_type, offers_list, now, earliest, latest),
     ]
-    starts = Appointment.objects.free(now).filter(
+    starts = Appointment.objects.filter(
         provider_id__in=[offer.provider_id for offer in offers_list],
+        withdrawn_at__isnull=True,
         start_time__gte=earliest,
         start_time__lt=latest,
     )
     if excluded:
         starts = starts.exclude(reduce(or_, excluded))
-    return starts.alias(free_in_cover=Subquery(free_in_cover)).filter(free_in_cover=visit_type.total_slots)
+    return (
+        starts.alias(offered_in_cover=Subquery(offered_in_cover))
+        .filter(offered_in_cover=visit_type.total_slots)
+        .exclude(Exists(taken_in_cover))
+    )
 
 
 def _zone_of(provider: Provider) -> ZoneInfo:

@@ -16,6 +16,14 @@ from zoneinfo import ZoneInfo
 from reservation import rules
 from reservation.models import VisitType
 
+MAX_SLOTS_PER_PART = 96
+"""At most this many slots for a visit and for each of its buffers (the visit type's check constraint)."""
+
+
+def longest_cover() -> timedelta:
+    """The longest time a reservation can cover: a visit and its two buffers of at most 96 slots each."""
+    return 3 * MAX_SLOTS_PER_PART * rules.slot_duration()
+
 
 @dataclass(frozen=True)
 class Cover:

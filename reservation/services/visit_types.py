@@ -10,9 +10,9 @@ from reservation import rules
 from reservation.errors import DomainError, ErrorCode
 from reservation.models import Provider, VisitType, VisitTypeOffer
 from reservation.services.transactions import atomic
+from reservation.visits import MAX_SLOTS_PER_PART
 
-MAX_SLOTS = 96
-"""At most a day of slots for a visit or a buffer (the column's check constraint)."""
+MAX_SLOTS = MAX_SLOTS_PER_PART  # a day of slots for a visit or a buffer (the columns' check constraint)
 
 
 @dataclass(frozen=True)
