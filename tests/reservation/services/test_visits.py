@@ -17,6 +17,7 @@ from reservation.services.reservations import (
     reservation_release,
     reservation_reschedule,
 )
+from reservation.services.withdrawal import availability_withdraw
 from tests.factories import DAY, NOW, SLOT, make_client, make_provider, make_slot, make_slots, make_visit_type
 
 pytestmark = pytest.mark.django_db
@@ -212,3 +213,15 @@ def test_an_expired_visit_frees_every_slot(frozen, provider, patient):
     assert refused(reservation_confirm, reservation_id=visit.pk) is ErrorCode.RESERVATION_EXPIRED
     again = hold(make_client("Next", "Client"), slots[0], intake)
     assert again.covers_until == START + 3 * SLOT
+
+
+def test_withdrawing_availability_keeps_every_slot_a_visit_covers(frozen, provider, patient):
+    slots = make_slots(provider, START, 6)
+    intake = make_visit_type(slots=3, after=1, offered_by=(provider,))
+    hold(patient, slots[1], intake)  # covers slots 1-4
+    changes = availability_withdraw(provider_id=provider.pk, start_time=START, end_time=START + 6 * SLOT)
+    assert [kept.appointment.pk for kept in changes.kept] == [slot.pk for slot in slots[1:5]]
+    assert set(Appointment.objects.filter(withdrawn_at__isnull=False).values_list("pk", flat=True)) == {
+        slots[0].pk,
+        slots[5].pk,
+    }
