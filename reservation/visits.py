@@ -15,14 +15,12 @@ from zoneinfo import ZoneInfo
 
 from reservation import rules
 from reservation.models import VisitType
-
-MAX_SLOTS_PER_PART = 96
-"""At most this many slots for a visit and for each of its buffers (the visit type's check constraint)."""
+from reservation.models.appointment import LONGEST_COVER_SLOTS
 
 
 def longest_cover() -> timedelta:
     """The longest time a reservation can cover: a visit and its two buffers of at most 96 slots each."""
-    return 3 * MAX_SLOTS_PER_PART * rules.slot_duration()
+    return LONGEST_COVER_SLOTS * rules.slot_duration()
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,8 @@ class AppointmentType(DjangoObjectType):
         order_by=RESERVATION_ORDER.argument(),
     )
     confirmed_reservation = graphene.Field(
-        "api.query.reservation.ReservationType", description="The confirmed reservation booking this slot, if any."
+        "api.query.reservation.ReservationType",
+        description="The confirmed reservation booking this slot, if any (of a visit: the slot it starts at).",
     )
 
     @staticmethod

@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q
 from reservation import rules
 
 from .reservation import Reservation, ReservationQuerySet
+from .visit_type import MAX_SLOTS_PER_PART
 
 
 class SlotSource(models.TextChoices):
@@ -34,10 +35,21 @@ class SlotState(models.TextChoices):
     """Free, and no longer offered by the provider."""
 
 
+LONGEST_COVER_SLOTS = 3 * MAX_SLOTS_PER_PART
+"""A reservation covers at most a visit and two buffers of 96 slots each (the visit type's check constraint)."""
+
+
 def covering(reservations: ReservationQuerySet) -> ReservationQuerySet:
-    """Those of ``reservations`` whose covered time (a visit with its buffers) overlaps the outer slot's."""
+    """Those of ``reservations`` whose covered time (a visit with its buffers) overlaps the outer slot's.
+
+    Bounded below by the longest possible cover, so that the index on (provider, covers_from) reads the
+    reservations of a few days around the slot, not all of the provider's past ones.
+    """
     return reservations.filter(
-        provider=OuterRef("provider_id"), covers_from__lt=OuterRef("end_time"), covers_until__gt=OuterRef("start_time")
+        provider=OuterRef("provider_id"),
+        covers_from__gt=OuterRef("start_time") - LONGEST_COVER_SLOTS * rules.slot_duration(),
+        covers_from__lt=OuterRef("end_time"),
+        covers_until__gt=OuterRef("start_time"),
     )
 
 

@@ -13,6 +13,9 @@ from django.db.models import Q
 if TYPE_CHECKING:
     from .provider import Provider
 
+MAX_SLOTS_PER_PART = 96
+"""At most a day of slots for a visit and for each of its buffers (the check constraint below)."""
+
 MINIMUM_NOTICE_FLOOR_HOURS = 24
 """No visit type lowers the global 24-hour rule (issue 13); the column refuses less."""
 

@@ -23,6 +23,7 @@ from reservation import rules
 from reservation.actors import SYSTEM, Actor
 from reservation.errors import DomainError, ErrorCode
 from reservation.models import Appointment, Client, EventKind, Reservation, ReservationEvent, ReservationState
+from reservation.models.appointment import LONGEST_COVER_SLOTS
 from reservation.services.locks import lock_client, lock_reservation, lock_slots
 from reservation.services.transactions import atomic
 
@@ -47,7 +48,10 @@ def _check_cover_free(
     """Raise SLOT_UNAVAILABLE if a live reservation of the provider (``moving`` left behind) covers part of
     ``[covers_from, covers_until)``."""
     taken = Reservation.objects.live(now).filter(
-        provider_id=provider_id, covers_from__lt=covers_until, covers_until__gt=covers_from
+        provider_id=provider_id,
+        covers_from__gt=covers_from - LONGEST_COVER_SLOTS * rules.slot_duration(),  # an index range of days
+        covers_from__lt=covers_until,
+        covers_until__gt=covers_from,
     )
     if moving is not None:
         taken = taken.exclude(pk=moving.pk)

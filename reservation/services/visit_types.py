@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from reservation import rules
 from reservation.errors import DomainError, ErrorCode
 from reservation.models import Provider, VisitType, VisitTypeOffer
+from reservation.models.visit_type import MAX_SLOTS_PER_PART
 from reservation.services.transactions import atomic
-from reservation.visits import MAX_SLOTS_PER_PART
 
 MAX_SLOTS = MAX_SLOTS_PER_PART  # a day of slots for a visit or a buffer (the columns' check constraint)
 

@@ -68,16 +68,16 @@ def withdraw_free_slots(appointment_ids: Sequence[int], now: datetime) -> tuple[
     """
     slots = list(lock_slots(appointment_ids, offered_only=True).values())
     reasons: dict[int, KeptReason] = {}
-    for chunk in chunks(slots):
+    for batch in chunks(slots):
         # A slot is held or booked when a live reservation of its provider covers it: a visit covers every
         # slot of its time and buffers, not only the one it starts at.
         live = Reservation.objects.live(now).filter(
-            provider_id__in={slot.provider_id for slot in chunk},
-            covers_from__lt=max(slot.end_time for slot in chunk),
-            covers_until__gt=min(slot.start_time for slot in chunk),
+            provider_id__in={slot.provider_id for slot in batch},
+            covers_from__lt=max(slot.end_time for slot in batch),
+            covers_until__gt=min(slot.start_time for slot in batch),
         )
         covers = list(live.values_list("provider_id", "covers_from", "covers_until", "confirmed_at"))
-        for slot in chunk:
+        for slot in batch:
             covering = [
                 confirmed_at
                 for provider_pk, covers_from, covers_until, confirmed_at in covers

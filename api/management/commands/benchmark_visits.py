@@ -115,7 +115,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Not a full page for {variables}: {payload}")
             return elapsed
 
-        cases = {
+        cases: dict[str, dict[str, Any]] = {
             "without visit type": {"first": first},
             "with visit type": {"first": first, "visitTypeId": to_global_id("VisitTypeType", intake.pk)},
             "one provider, without": {"first": first, "provider": to_global_id("ProviderType", providers[0].pk)},
