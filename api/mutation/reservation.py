@@ -176,7 +176,8 @@ class ReservationCancel(DomainMutation):
 class ReservationReschedule(DomainMutation):
     """Move a booking to another available slot, atomically: the new booking is confirmed and the old one
     ends as RESCHEDULED, or nothing changes. The new slot obeys every rule of a new reservation, including
-    the 24-hour notice.
+    the 24-hour notice. A visit moves as the same visit type to start at the new slot (its provider must offer
+    it), under the visit's rules; a video visit gets a new link and the old one is cleared.
 
     The booking's client or staff. Errors: NOT_FOUND, NOT_CONFIRMED, APPOINTMENT_STARTED, RESERVATION_ENDED,
     and for the new slot SLOT_UNAVAILABLE, INSUFFICIENT_NOTICE, CLIENT_OVERLAP; RATE_LIMITED.

@@ -47,7 +47,8 @@ class ReservationEventType(graphene.ObjectType):
 
 
 class ReservationType(DjangoObjectType):
-    """A client's reservation of one slot: a 30-minute hold until confirmed, then a booking.
+    """A client's reservation of one slot, or of a visit of a visit type starting at that slot (every slot of
+    the visit and its buffers): a 30-minute hold until confirmed, then a booking.
 
     State is judged when the request is made: HELD while unconfirmed and younger than 30 minutes, EXPIRED
     from 30:00 on, CONFIRMED once confirmed.
