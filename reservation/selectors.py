@@ -32,6 +32,7 @@ from reservation.models import (
     WeeklyScheduleRange,
 )
 from reservation.models.appointment import covering
+from reservation.shifted import Shifted
 from reservation.timezones import get_zone, known_time_zone_names, local_date, local_day
 
 # --- slots ----------------------------------------------------------------------------------------------------
@@ -238,8 +239,8 @@ def visit_start_slots(
         Appointment.objects.filter(
             provider=OuterRef("provider_id"),
             withdrawn_at__isnull=True,
-            start_time__gte=OuterRef("start_time") - before,
-            start_time__lt=OuterRef("start_time") + rest,
+            start_time__gte=Shifted(OuterRef("start_time"), -before),
+            start_time__lt=Shifted(OuterRef("start_time"), rest),
         )
         .order_by()
         .values("provider")
@@ -249,9 +250,9 @@ def visit_start_slots(
     taken_in_cover = Reservation.objects.live(now).filter(
         provider=OuterRef("provider_id"),
         # Bounded below so that the index on (provider, covers_from) scans a few days, not the whole past.
-        covers_from__gt=OuterRef("start_time") - before - visits.longest_cover(),
-        covers_from__lt=OuterRef("start_time") + rest,
-        covers_until__gt=OuterRef("start_time") - before,
+        covers_from__gt=Shifted(OuterRef("start_time"), -before - visits.longest_cover()),
+        covers_from__lt=Shifted(OuterRef("start_time"), rest),
+        covers_until__gt=Shifted(OuterRef("start_time"), -before),
     )
     excluded = [
         *_offset_change_starts(offers_list, earliest - before, latest + rest, before, rest),

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
 from reservation import rules
+from reservation.shifted import Shifted
 
 from .reservation import Reservation, ReservationQuerySet
 from .visit_type import MAX_SLOTS_PER_PART
@@ -47,7 +48,7 @@ def covering(reservations: ReservationQuerySet) -> ReservationQuerySet:
     """
     return reservations.filter(
         provider=OuterRef("provider_id"),
-        covers_from__gt=OuterRef("start_time") - LONGEST_COVER_SLOTS * rules.slot_duration(),
+        covers_from__gt=Shifted(OuterRef("start_time"), -LONGEST_COVER_SLOTS * rules.slot_duration()),
         covers_from__lt=OuterRef("end_time"),
         covers_until__gt=OuterRef("start_time"),
     )
