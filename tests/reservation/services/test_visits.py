@@ -225,3 +225,25 @@ def test_withdrawing_availability_keeps_every_slot_a_visit_covers(frozen, provid
         slots[0].pk,
         slots[5].pk,
     }
+
+
+def test_a_booked_visit_moves_only_to_a_provider_who_offers_its_type_and_a_single_slot_not_onto_a_buffer(
+    frozen, provider, patient
+):
+    other = make_provider("Alan", "Turing")
+    intake = make_visit_type(slots=2, after=1, offered_by=(provider,))
+    slots = make_slots(provider, START, 6)
+    others = make_slots(other, START + 3 * DAY, 3)
+    visit = reservation_confirm(reservation_id=hold(patient, slots[0], intake).pk)
+    assert refused(reservation_reschedule, reservation_id=visit.pk, appointment_id=others[0].pk) is (
+        ErrorCode.NOT_OFFERED
+    )
+    single = reservation_confirm(
+        reservation_id=reservation_create(client_id=make_client("B", "C").pk, appointment_id=slots[4].pk).pk
+    )
+    # slot 2 is the visit's buffer after: taken for anyone else
+    assert refused(reservation_reschedule, reservation_id=single.pk, appointment_id=slots[2].pk) is (
+        ErrorCode.SLOT_UNAVAILABLE
+    )
+    moved = reservation_reschedule(reservation_id=visit.pk, appointment_id=slots[1].pk)
+    assert (moved.covers_from, moved.covers_until) == (START + SLOT, START + 4 * SLOT)
