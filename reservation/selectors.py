@@ -31,7 +31,7 @@ from reservation.models import (
     VisitTypeOffer,
     WeeklyScheduleRange,
 )
-from reservation.models.appointment import covering
+from reservation.models.appointment import covered_by
 from reservation.shifted import Shifted
 from reservation.timezones import get_zone, known_time_zone_names, local_date, local_day
 
@@ -46,12 +46,12 @@ def slots_with_state(now: datetime, slots: QuerySet[Appointment] | None = None) 
     WITHDRAWN, or else CLOSED (inside the notice period or past), in that order of precedence. One query.
     """
     slots = Appointment.objects.all() if slots is None else slots
-    reservations = covering(Reservation.objects.all())
+    reservations = Reservation.objects.all()
     available = Appointment.objects.available(now).filter(pk=OuterRef("pk"))
     return slots.annotate(
         state=Case(
-            When(Exists(reservations.confirmed()), then=Value(SlotState.BOOKED.value)),
-            When(Exists(reservations.held(now)), then=Value(SlotState.HELD.value)),
+            When(covered_by(reservations.confirmed()), then=Value(SlotState.BOOKED.value)),
+            When(covered_by(reservations.held(now)), then=Value(SlotState.HELD.value)),
             When(Exists(available), then=Value(SlotState.OPEN.value)),
             When(withdrawn_at__isnull=False, then=Value(SlotState.WITHDRAWN.value)),
             default=Value(SlotState.CLOSED.value),
@@ -217,7 +217,7 @@ def visit_start_slots(
     A start fits when the visit and its buffers take ``visit_type.total_slots`` offered slots of its provider
     in a row (counted in one correlated subquery: slots are on the 15-minute grid, one per provider and start,
     so that many slots inside the covered time are consecutive) and no live reservation of the provider
-    overlaps that time (one correlated EXISTS), it is within the type's notice
+    overlaps that time (correlated EXISTS over single slots and over visits), it is within the type's notice
     and booking window, its covered time does not straddle the provider's UTC offset change, and the
     provider's local day still has room under the daily cap. Three queries to build (offers, zones and caps'
     counts), none per slot; the result is lazy and pages like any slot queryset.
@@ -247,9 +247,14 @@ def visit_start_slots(
         .annotate(count=Count("pk"))
         .values("count")
     )
-    taken_in_cover = Reservation.objects.live(now).filter(
-        provider=OuterRef("provider_id"),
-        # Bounded below so that the index on (provider, covers_from) scans a few days, not the whole past.
+    live = Reservation.objects.live(now).filter(provider=OuterRef("provider_id"))
+    singles_in_cover = live.filter(  # a single slot covers its own 15 minutes: the covered time is a tight range
+        visit_type__isnull=True,
+        covers_from__gte=Shifted(OuterRef("start_time"), -before),
+        covers_from__lt=Shifted(OuterRef("start_time"), rest),
+    )
+    visits_over_cover = live.filter(  # bounded below so that the partial index on visits reads a few days
+        visit_type__isnull=False,
         covers_from__gt=Shifted(OuterRef("start_time"), -before - visits.longest_cover()),
         covers_from__lt=Shifted(OuterRef("start_time"), rest),
         covers_until__gt=Shifted(OuterRef("start_time"), -before),
@@ -269,7 +274,8 @@ def visit_start_slots(
     return (
         starts.alias(offered_in_cover=Subquery(offered_in_cover))
         .filter(offered_in_cover=visit_type.total_slots)
-        .exclude(Exists(taken_in_cover))
+        .exclude(Exists(singles_in_cover))
+        .exclude(Exists(visits_over_cover))
     )
 
 

@@ -40,18 +40,21 @@ LONGEST_COVER_SLOTS = 3 * MAX_SLOTS_PER_PART
 """A reservation covers at most a visit and two buffers of 96 slots each (the visit type's check constraint)."""
 
 
-def covering(reservations: ReservationQuerySet) -> ReservationQuerySet:
-    """Those of ``reservations`` whose covered time (a visit with its buffers) overlaps the outer slot's.
-
-    Bounded below by the longest possible cover, so that the index on (provider, covers_from) reads the
-    reservations of a few days around the slot, not all of the provider's past ones.
+def covered_by(reservations: ReservationQuerySet) -> Q:
+    """Whether one of ``reservations`` covers the outer slot: one of the slot itself (a single-slot reservation,
+    or a visit starting there: the index on the slot), or a visit of the slot's provider whose covered time
+    (its slots and buffers) overlaps the slot's (the partial index on visits' covers, bounded below by the
+    longest possible cover so that it reads a few days, not the provider's whole past).
     """
-    return reservations.filter(
+    of_the_slot = reservations.filter(appointment=OuterRef("pk"))
+    visits_over_it = reservations.filter(
+        visit_type__isnull=False,
         provider=OuterRef("provider_id"),
         covers_from__gt=Shifted(OuterRef("start_time"), -LONGEST_COVER_SLOTS * rules.slot_duration()),
         covers_from__lt=OuterRef("end_time"),
         covers_until__gt=OuterRef("start_time"),
     )
+    return Q(Exists(of_the_slot)) | Q(Exists(visits_over_it))
 
 
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
@@ -59,7 +62,7 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
 
     def free(self, now: datetime) -> "AppointmentQuerySet":
         """Slots offered (not withdrawn) and covered by no live reservation at ``now``, whatever its notice."""
-        return self.filter(withdrawn_at__isnull=True).exclude(Exists(covering(Reservation.objects.live(now))))
+        return self.filter(withdrawn_at__isnull=True).exclude(covered_by(Reservation.objects.live(now)))
 
     def available(self, now: datetime) -> "AppointmentQuerySet":
         """Slots a client may reserve at ``now``.
@@ -71,7 +74,7 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
 
     def confirmed(self) -> "AppointmentQuerySet":
         """Slots covered by a confirmed reservation (a booked visit covers all its slots and buffers)."""
-        return self.filter(Exists(covering(Reservation.objects.confirmed())))
+        return self.filter(covered_by(Reservation.objects.confirmed()))
 
 
 class Appointment(models.Model):

@@ -167,6 +167,11 @@ class Reservation(models.Model):
             models.Index(fields=["appointment", "expires_at"], name="reservation_appointment_idx"),
             models.Index(fields=["client", "expires_at"], name="reservation_client_idx"),
             models.Index(fields=["provider", "covers_from"], name="reservation_provider_cover_idx"),
+            models.Index(
+                fields=["provider", "covers_from"],
+                condition=Q(visit_type__isnull=False),
+                name="reservation_visit_cover_idx",
+            ),
         ]
 
     def __str__(self) -> str:
