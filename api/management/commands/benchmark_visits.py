@@ -104,6 +104,9 @@ class Command(BaseCommand):
             batch_size=2000,
         )
         reserved = Reservation.objects.filter(provider__in=providers).count()
+        with connection.cursor() as cursor:
+            # Fresh planner statistics, as autovacuum (PostgreSQL) would have them for data this size.
+            cursor.execute("ANALYZE")
         view = GraphQLView.as_view()
         factory = RequestFactory()
 
