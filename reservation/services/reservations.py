@@ -59,7 +59,7 @@ def _check_cover_free(
         raise DomainError(ErrorCode.SLOT_UNAVAILABLE, SLOT_TAKEN, field)
 
 
-def _check_client_free(
+def check_client_free(
     client: Client, starts_at: datetime, ends_at: datetime, now: datetime, *, field: str, moving: Reservation | None
 ) -> None:
     """Raise CLIENT_OVERLAP if the client has a live reservation (``moving`` left behind) overlapping
@@ -73,7 +73,7 @@ def _check_client_free(
         )
 
 
-def _check_notice(starts_at: datetime, now: datetime, notice: timedelta, field: str) -> None:
+def check_notice(starts_at: datetime, now: datetime, notice: timedelta, field: str) -> None:
     if starts_at - now < notice:
         raise DomainError(
             ErrorCode.INSUFFICIENT_NOTICE,
@@ -94,14 +94,14 @@ def _check_bookable(
     """
     if appointment.withdrawn_at is not None:
         raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "The provider withdrew this slot.", field)
-    _check_notice(appointment.start_time, now, rules.minimum_notice(), field)
+    check_notice(appointment.start_time, now, rules.minimum_notice(), field)
     _check_cover_free(
         appointment.provider_id, appointment.start_time, appointment.end_time, now, field=field, moving=moving
     )
-    _check_client_free(client, appointment.start_time, appointment.end_time, now, field=field, moving=moving)
+    check_client_free(client, appointment.start_time, appointment.end_time, now, field=field, moving=moving)
 
 
-def _check_hold_limit(client: Client, now: datetime, field: str) -> None:
+def check_hold_limit(client: Client, now: datetime, field: str) -> None:
     """Raise TOO_MANY_HOLDS if the client already holds the maximum of unconfirmed reservations (visits)."""
     if Reservation.objects.held(now).filter(client=client).count() >= rules.maximum_active_holds():
         raise DomainError(
@@ -111,7 +111,7 @@ def _check_hold_limit(client: Client, now: datetime, field: str) -> None:
         )
 
 
-def _insert(**fields: object) -> Reservation:
+def insert_reservation(**fields: object) -> Reservation:
     """Insert a reservation; the database's own guard (the exclusion constraint) means SLOT_UNAVAILABLE."""
     try:
         with transaction.atomic():
@@ -161,8 +161,10 @@ def reservation_create(
         # Read the clock only once the locks are held: a request that waited sees the time it runs at.
         now = timezone.now()
         _check_bookable(appointment, client, now, field="appointment_id")
-        _check_hold_limit(client, now, "appointment_id")
-        hold = _insert(appointment=appointment, client=client, created_at=now, expires_at=now + rules.hold_duration())
+        check_hold_limit(client, now, "appointment_id")
+        hold = insert_reservation(
+            appointment=appointment, client=client, created_at=now, expires_at=now + rules.hold_duration()
+        )
         _record(hold, EventKind.HELD, now, actor)
         return hold
 
@@ -334,7 +336,7 @@ def move_booking(booking: Reservation, now: datetime, actor: Actor, **fields: ob
     """End ``booking`` as RESCHEDULED and insert its confirmed replacement (``fields``), pointing the old one to
     it. The old one ends first, so that a move onto time the old one covers passes the exclusion constraint."""
     _end(booking, ReservationState.RESCHEDULED, now, actor, video_url="")
-    moved = _insert(created_at=now, expires_at=now + rules.hold_duration(), confirmed_at=now, **fields)
+    moved = insert_reservation(created_at=now, expires_at=now + rules.hold_duration(), confirmed_at=now, **fields)
     give_video_link(moved)
     booking.rescheduled_to = moved
     booking.save(update_fields=["rescheduled_to"])

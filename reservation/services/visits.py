@@ -25,12 +25,14 @@ from reservation.models import Appointment, Client, EventKind, Provider, Reserva
 from reservation.selectors import visits_per_local_day
 from reservation.services.locks import lock_client, lock_slots
 from reservation.services.reservations import (
-    _check_client_free,
-    _check_hold_limit,
-    _check_notice,
-    _insert,
-    _record,
+    _record as record_event,
+)
+from reservation.services.reservations import (
+    check_client_free,
+    check_hold_limit,
     check_movable,
+    check_notice,
+    insert_reservation,
     move_booking,
 )
 from reservation.services.transactions import atomic
@@ -186,7 +188,7 @@ def _choose(
 
 
 def _check_window(visit_type: VisitType, cover: visits.Cover, now: datetime) -> None:
-    _check_notice(cover.starts_at, now, visits.minimum_notice(visit_type), FIELD)
+    check_notice(cover.starts_at, now, visits.minimum_notice(visit_type), FIELD)
     if cover.starts_at >= now + visits.booking_window(visit_type):
         raise DomainError(
             ErrorCode.OUTSIDE_BOOKING_WINDOW,
@@ -226,15 +228,15 @@ def visit_hold(
         client = lock_client(client_id)
         now = timezone.now()  # read once the locks are held
         _check_window(visit_type, cover, now)
-        _check_client_free(client, cover.starts_at, cover.ends_at, now, field=FIELD, moving=None)
-        _check_hold_limit(client, now, FIELD)
+        check_client_free(client, cover.starts_at, cover.ends_at, now, field=FIELD, moving=None)
+        check_hold_limit(client, now, FIELD)
         chosen = _choose(visit_type, candidates, cover, now)
-        hold = _insert(
+        hold = insert_reservation(
             **_visit_fields(visit_type, chosen, cover, client),
             created_at=now,
             expires_at=now + rules.hold_duration(),
         )
-        _record(hold, EventKind.HELD, now, actor, "" if not any_provider else f"any provider: {chosen.provider}")
+        record_event(hold, EventKind.HELD, now, actor, "" if not any_provider else f"any provider: {chosen.provider}")
         return hold
 
 
@@ -284,6 +286,6 @@ def visit_reschedule(*, reservation_id: int, appointment_id: int, actor: Actor =
         if new_slot.pk == booking.appointment_id:
             raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "The booking is already in this slot.", FIELD)
         _check_window(visit_type, cover, now)
-        _check_client_free(client, cover.starts_at, cover.ends_at, now, field=FIELD, moving=booking)
+        check_client_free(client, cover.starts_at, cover.ends_at, now, field=FIELD, moving=booking)
         chosen = _choose(visit_type, candidates, cover, now, moving=booking)
         return move_booking(booking, now, actor, **_visit_fields(visit_type, chosen, cover, client))
