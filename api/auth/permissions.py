@@ -1,4 +1,4 @@
-"""Who may see and do what. Every rule of the authorization matrix in the README is here.
+"""Who may see and do what. Every rule of the authorization matrix (docs/security.md) is here.
 
 Roles: *staff* (Django staff users) see everything and may act for anyone; a *provider* user manages their
 own availability and sees the reservations of their slots and those clients; a *client* user reserves and

@@ -12,6 +12,7 @@
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -20,7 +21,7 @@ import graphene
 from django.core.exceptions import ValidationError as DjangoValidationError
 from graphene.utils.str_converters import to_camel_case
 from graphene_django.views import HttpError
-from graphql import GraphQLError
+from graphql import GraphQLEnumType, GraphQLError
 
 from api.http import observability
 from reservation.errors import DomainError, ErrorCode
@@ -94,6 +95,7 @@ def format_error(error: Exception) -> dict[str, Any]:
             if "code" not in extensions:
                 syntax = error.message.startswith("Syntax Error")
                 extensions["code"] = "GRAPHQL_PARSE_FAILED" if syntax else "GRAPHQL_VALIDATION_FAILED"
+                formatted["message"] = with_enum_values(formatted["message"])
             return formatted
         if isinstance(original, DjangoValidationError | DomainError):
             formatted = dict(error.formatted)
@@ -102,6 +104,23 @@ def format_error(error: Exception) -> dict[str, Any]:
             return formatted
         return _internal(error, original, dict(error.formatted))
     return _internal(error, error, {})
+
+
+# graphql-core names the enum of a refused value as "'ReservationState' enum" or "Enum 'ReservationState'".
+_ENUM_NAMED = re.compile(r"'(\w+)' enum\b|\bEnum '(\w+)'")
+
+
+def with_enum_values(message: str) -> str:
+    """A validation message about a value an enum does not have, with the enum's values appended
+    (graphql-core suggests at most the closest one): "... Allowed values: HELD, EXPIRED, CONFIRMED, ..."."""
+    from api.schema import schema  # here, not at the top: the schema's modules import this one
+
+    match = _ENUM_NAMED.search(message)
+    enum_type = schema.graphql_schema.get_type(match.group(1) or match.group(2)) if match else None
+    if not isinstance(enum_type, GraphQLEnumType):
+        return message
+    separator = "" if message.endswith(".") else "."
+    return f"{message}{separator} Allowed values: {', '.join(enum_type.values)}."
 
 
 def _input_messages(error: DjangoValidationError | DomainError) -> list[str]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from graphene_django.filter.filters import TypedFilter
 from graphene_django.forms import GlobalIDFormField
 
+from api.core.enums import ReservationStateEnum
 from api.core.errors import bad_user_input
 from api.core.ids import InvalidGlobalId, decode_global_id
 from api.core.sorting import APPOINTMENT_ORDER, CLIENT_ORDER, PROVIDER_ORDER, RESERVATION_ORDER, Sorting
@@ -80,6 +81,13 @@ class OrderByFilter(TypedFilter):
         return qs.order_by(*self.sorting.fields(value))
 
 
+class EnumFilter(TypedFilter):
+    """An argument of a graphene enum (``input_type``) whose ``choices`` are the values of its Python enum: GraphQL
+    validation already refuses other names, listing the allowed ones (`api.core.errors.format_error`)."""
+
+    field_class = forms.ChoiceField
+
+
 class NameSearchFilter(django_filters.CharFilter):
     """``search``: every word must appear, in any case, in the first or the last name."""
 
@@ -122,30 +130,18 @@ def require_aware(value: datetime | None, argument: str) -> datetime | None:
     return value
 
 
-def require_state(value: str | None, argument: str) -> ReservationState | None:
-    """The `ReservationState` named ``value`` (None for None); raise GraphQLError (BAD_USER_INPUT) for another name."""
-    if value is None:
-        return None
-    if value not in ReservationState.__members__:
-        names = ", ".join(ReservationState.__members__)
-        raise bad_user_input(f"`{argument}` must be one of {names}.")
-    return ReservationState[value]
-
-
 class AppointmentFilter(django_filters.FilterSet):
     """Appointment slots of one provider and/or starting within ``[startFrom, startBefore)``."""
 
-    provider = NodeIdFilter(field_name="provider_id", node_type="ProviderType", help_text="A provider's global ID.")
-    start_from = AwareDateTimeFilter(
-        field_name="start_time", lookup_expr="gte", help_text="Slots starting at or after."
-    )
-    start_before = AwareDateTimeFilter(field_name="start_time", lookup_expr="lt", help_text="Slots starting before.")
+    provider = NodeIdFilter(field_name="provider_id", node_type="ProviderType", label="A provider's global ID.")
+    start_from = AwareDateTimeFilter(field_name="start_time", lookup_expr="gte", label="Slots starting at or after.")
+    start_before = AwareDateTimeFilter(field_name="start_time", lookup_expr="lt", label="Slots starting before.")
     order_by = OrderByFilter(APPOINTMENT_ORDER)
     date = LocalDateFilter(
-        help_text="Slots starting on this calendar date in `timeZone`: from its midnight to the next (23 or 25 hours "
+        label="Slots starting on this calendar date in `timeZone`: from its midnight to the next (23 or 25 hours "
         "when clocks change).",
     )
-    time_zone = TimeZoneFilter(help_text="The IANA time zone of `date`, e.g. America/New_York; default UTC.")
+    time_zone = TimeZoneFilter(label="The IANA time zone of `date`, e.g. America/New_York; default UTC.")
 
     class Meta:
         model = Appointment
@@ -156,14 +152,16 @@ class ReservationFilter(django_filters.FilterSet):
     """Reservations of one client, of one provider's slots, in one state at the time of the request, and/or of
     slots starting within ``[startFrom, startBefore)``, in the order asked."""
 
-    client = NodeIdFilter(field_name="client_id", node_type="ClientType", help_text="A client's global ID.")
+    client = NodeIdFilter(field_name="client_id", node_type="ClientType", label="A client's global ID.")
     provider = NodeIdFilter(
-        field_name="appointment__provider_id", node_type="ProviderType", help_text="A provider's global ID."
+        field_name="appointment__provider_id", node_type="ProviderType", label="A provider's global ID."
     )
-    state = django_filters.ChoiceFilter(
-        choices=[(state.name, state.name) for state in ReservationState],
+    state = EnumFilter(
+        input_type=ReservationStateEnum,
+        choices=[(state.value, state.name) for state in ReservationState],
         method="filter_state",
-        help_text="HELD, EXPIRED, CONFIRMED, RELEASED, CANCELLED or RESCHEDULED, judged at the time of the request.",
+        label="Only those in this state at the time of the request: HELD, EXPIRED, CONFIRMED, RELEASED, CANCELLED "
+        "or RESCHEDULED.",
     )
     start_from = AwareDateTimeFilter(
         field_name="appointment__start_time", lookup_expr="gte", label="Reservations of slots starting at or after."
@@ -178,6 +176,6 @@ class ReservationFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_state(self, queryset: ReservationQuerySet, name: str, value: str) -> ReservationQuerySet:
-        """Keep the reservations in state ``value`` at the request's instant."""
+        """Keep the reservations in state ``value`` (a `ReservationState` value) at the request's instant."""
         now = self.request.now if self.request is not None else timezone.now()  # a RequestContext
-        return queryset.in_state(ReservationState[value], now)
+        return queryset.in_state(ReservationState(value), now)

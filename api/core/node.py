@@ -4,7 +4,7 @@ from typing import Any
 
 from graphene import ResolveInfo, relay
 
-from api.core.ids import InvalidGlobalId, parse_global_id
+from api.core.ids import InvalidGlobalId, describe_type, expectation, parse_global_id
 
 
 class Node(relay.Node):
@@ -23,7 +23,14 @@ class Node(relay.Node):
         type_name, pk = parse_global_id(global_id, "id")
         graphene_type = getattr(info.schema.get_type(type_name), "graphene_type", None)
         if graphene_type is None or cls not in getattr(graphene_type._meta, "interfaces", ()):
-            raise InvalidGlobalId(f"Not a valid global ID: {global_id[:64]!r}.", "id")
+            raise InvalidGlobalId(
+                f"{expectation(None, 'id')}; got the global ID of {describe_type(type_name)}, "
+                "which is not a node type.",
+                "id",
+            )
         if only_type and graphene_type is not only_type:
-            raise InvalidGlobalId(f"Expected a {only_type._meta.name} ID.", "id")
+            expected = only_type._meta.name
+            raise InvalidGlobalId(
+                f"{expectation(expected, 'id')}; got the global ID of {describe_type(type_name)}.", "id"
+            )
         return graphene_type.get_node(info, pk)

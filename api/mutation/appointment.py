@@ -6,8 +6,9 @@ import graphene
 from django.db.models import QuerySet
 
 from api.auth.permissions import get_viewer, require_provider
+from api.core.connections import PageRequest, order_of
 from api.core.ids import decode_global_id
-from api.core.loaders.pages import PageRequest, connection_type_of
+from api.core.loaders.pages import connection_type_of
 from api.core.mutation import DomainMutation
 from api.query.appointment import AppointmentType
 from reservation.models import Appointment
@@ -19,14 +20,23 @@ RANGE_PAGE_SIZE = 100
 
 
 def resolve_range_appointments(
-    payload: Any, info: graphene.ResolveInfo, first: int | None = None, after: str | None = None
+    payload: Any,
+    info: graphene.ResolveInfo,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Any:
     """One page of the slots a publishing mutation stored on its payload (null when it failed)."""
     appointments: QuerySet[Appointment] | None = payload.appointments
     if appointments is None:
         return None
-    page = PageRequest.from_args(first, after, "appointments", default=RANGE_PAGE_SIZE)
-    return page.connection_of_queryset(appointments, connection_type_of(info))
+    page = PageRequest.from_args(
+        "appointments", first=first, after=after, last=last, before=before, default=RANGE_PAGE_SIZE
+    )
+    connection_type = connection_type_of(info)
+    keyset = page.keyset(connection_type._meta.node._meta.name, order_of(appointments))
+    return keyset.connection_of_queryset(appointments, connection_type)
 
 
 def range_appointments_field() -> graphene.Field:
@@ -35,6 +45,8 @@ def range_appointments_field() -> graphene.Field:
         AppointmentType._meta.connection,
         first=graphene.Int(default_value=RANGE_PAGE_SIZE, description="Page size, at most 100 (the default)."),
         after=graphene.String(description="Return slots after this cursor."),
+        last=graphene.Int(description="Page backward: the last slots before `before` (`first` then does not apply)."),
+        before=graphene.String(description="Return slots before this cursor."),
         description="Every slot of the range, new or existing, by start time; null on error.",
         resolver=resolve_range_appointments,
     )

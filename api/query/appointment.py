@@ -7,8 +7,9 @@ from graphene_django import DjangoObjectType
 
 from api.core.connections import FilterConnectionField, nested_connection
 from api.core.context import context_of
+from api.core.enums import ReservationStateEnum
 from api.core.errors import bad_user_input
-from api.core.filters import AppointmentFilter, require_state
+from api.core.filters import AppointmentFilter
 from api.core.ids import decode_global_id
 from api.core.loaders import Future
 from api.core.loaders.pages import PageRequest, load_page
@@ -17,7 +18,7 @@ from api.core.node import Node
 from api.core.sorting import RESERVATION_ORDER
 from api.core.timezones import in_zone, time_zone_argument
 from api.query.schedule import SlotSource
-from reservation.models import Appointment, Provider, Reservation, VisitType
+from reservation.models import Appointment, Provider, Reservation, ReservationState, VisitType
 from reservation.selectors import visit_start_slots
 
 
@@ -49,9 +50,10 @@ class AppointmentType(DjangoObjectType):
     reservations = nested_connection(
         "api.query.reservation.ReservationType",
         "Every reservation ever made of this slot (held, expired or confirmed), newest first.",
-        state=graphene.String(
+        state=graphene.Argument(
+            ReservationStateEnum,
             description="Only those in this state at request time: HELD, EXPIRED, CONFIRMED, RELEASED, CANCELLED or "
-            "RESCHEDULED."
+            "RESCHEDULED.",
         ),
         order_by=RESERVATION_ORDER.argument(),
     )
@@ -82,11 +84,13 @@ class AppointmentType(DjangoObjectType):
         info: graphene.ResolveInfo,
         first: int | None = None,
         after: str | None = None,
-        state: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        state: ReservationState | None = None,
         order_by: list[Any] | None = None,
     ) -> Future[Any]:
 
-        wanted = require_state(state, "state")
+        wanted = state
         now = context_of(info).now
         return load_page(
             info,
@@ -95,7 +99,7 @@ class AppointmentType(DjangoObjectType):
             queryset=lambda: Reservation.objects.all() if wanted is None else Reservation.objects.in_state(wanted, now),
             parent_field="appointment_id",
             order_by=RESERVATION_ORDER.fields(order_by),
-            page=PageRequest.from_args(first, after, "reservations"),
+            page=PageRequest.from_args("reservations", first=first, after=after, last=last, before=before),
         )
 
     @staticmethod

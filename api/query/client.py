@@ -63,6 +63,8 @@ class ClientType(DjangoObjectType):
         info: graphene.ResolveInfo,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         order_by: list[Any] | None = None,
     ) -> Future[Any]:
 
@@ -75,7 +77,7 @@ class ClientType(DjangoObjectType):
             order_by=PROVIDER_ORDER.fields(
                 order_by, prefix="appointment__provider__", tiebreaker="appointment__provider_id"
             ),
-            page=PageRequest.from_args(first, after, "providers"),
+            page=PageRequest.from_args("providers", first=first, after=after, last=last, before=before),
             node=lambda reservation: reservation.appointment.provider,
         )
 
@@ -99,6 +101,8 @@ def _reservations_page(
     field_name: str,
     first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
     start_from: datetime | None = None,
     start_before: datetime | None = None,
     order_by: list[Any] | None = None,
@@ -119,7 +123,7 @@ def _reservations_page(
         queryset=lambda: Reservation.objects.in_state(state, now).filter(**window),
         parent_field="client_id",
         order_by=RESERVATION_ORDER.fields(order_by, default=["TIME_SLOT_ASC"]),
-        page=PageRequest.from_args(first, after, field_name),
+        page=PageRequest.from_args(field_name, first=first, after=after, last=last, before=before),
     )
 
 

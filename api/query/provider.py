@@ -70,6 +70,8 @@ class ProviderType(DjangoObjectType):
         info: graphene.ResolveInfo,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         order_by: list[Any] | None = None,
     ) -> Future[Any]:
 
@@ -80,7 +82,7 @@ class ProviderType(DjangoObjectType):
             queryset=lambda: Reservation.objects.confirmed().select_related("client"),
             parent_field="appointment__provider_id",
             order_by=CLIENT_ORDER.fields(order_by, prefix="client__", tiebreaker="client_id"),
-            page=PageRequest.from_args(first, after, "clients"),
+            page=PageRequest.from_args("clients", first=first, after=after, last=last, before=before),
             node=lambda reservation: reservation.client,
         )
 
@@ -133,6 +135,8 @@ def _appointments_page(
     queryset: Any,
     first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
     start_from: datetime | None = None,
     start_before: datetime | None = None,
     order_by: list[Any] | None = None,
@@ -151,7 +155,7 @@ def _appointments_page(
         queryset=lambda: queryset().filter(**window),
         parent_field="provider_id",
         order_by=APPOINTMENT_ORDER.fields(order_by),
-        page=PageRequest.from_args(first, after, field_name),
+        page=PageRequest.from_args(field_name, first=first, after=after, last=last, before=before),
     )
 
 

@@ -10,6 +10,7 @@ from graphene_django import DjangoObjectType
 from api.auth.permissions import get_viewer, scope
 from api.core.connections import FilterConnectionField
 from api.core.context import context_of
+from api.core.enums import ReservationStateEnum
 from api.core.filters import ReservationFilter
 from api.core.loaders import Future, then
 from api.core.loaders.records import load_by_id, load_history
@@ -25,9 +26,6 @@ from reservation.models import (
     ReservationState,
     VisitType,
 )
-
-ReservationStateEnum = graphene.Enum.from_enum(ReservationState, description="A reservation's state at request time.")
-
 
 ReservationEventKind = graphene.Enum(
     "ReservationEventKind", [(kind.name, kind.value) for kind in EventKind], description="A state change."

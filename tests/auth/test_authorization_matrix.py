@@ -213,7 +213,7 @@ NAMES = "firstName lastName"
 RESERVATION_PAYLOAD = f"reservation {{ id client {{ id {NAMES} }} }} {ERRORS}"
 
 RESERVATIONS_FILTERED = f"""
-query($client: ID, $provider: ID, $state: String) {{
+query($client: ID, $provider: ID, $state: ReservationState) {{
   {page("reservations(client: $client, provider: $provider, state: $state)")}
 }}
 """

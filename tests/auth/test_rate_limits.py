@@ -30,7 +30,7 @@ from tests.auth import (
     post,
 )
 from tests.factories import NOW, gid, make_slot
-from tests.services import redis_url
+from tests.services import missing, redis_url
 
 REDIS_URL = redis_url(13)
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,7 +64,7 @@ def redis_db() -> Iterator[redis.Redis]:
     try:
         connection.ping()
     except redis.exceptions.ConnectionError:
-        pytest.skip(f"needs Redis at {REDIS_URL}")
+        missing(f"Redis at {REDIS_URL}")
     connection.flushdb()
     caches_setting = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import missing
+
 ROOT = Path(__file__).resolve().parents[2]
 NGINX_CONF = ROOT / "devops/nginx/nginx.conf"
 MAKE_DEV_CERT = ROOT / "devops/nginx/make-dev-cert.sh"
@@ -43,10 +45,14 @@ SECURITY_HEADERS = (
     "Permissions-Policy",
 )
 
-pytestmark = [
-    pytest.mark.skipif(NGINX is None, reason="nginx is not installed (CI installs it from apt)"),
-    pytest.mark.skipif(OPENSSL is None, reason="openssl is not installed"),
-]
+
+@pytest.fixture(autouse=True, scope="module")
+def _needs_nginx_and_openssl() -> None:
+    """Skip without nginx or openssl on a developer's machine; fail under CI (`tests.services.missing`)."""
+    if NGINX is None:
+        missing("nginx (CI installs it from apt)")
+    if OPENSSL is None:
+        missing("openssl")
 
 
 # --- The upstream: records what nginx forwarded -------------------------------------------------------------

@@ -18,7 +18,8 @@ type) are right as written and every response is the same on SQLite and PostgreS
 the access token that tokenCreate returned to the role sending it.
 
 A missing snapshot is written; ``UPDATE_SNAPSHOTS=1`` rewrites them all. Either way the test passes with a
-warning naming the file. Otherwise a difference fails with a diff of the JSON.
+warning naming the file, except under CI (``CI`` set, `tests.services.under_ci`), where either is a failure:
+CI compares snapshots and never writes one. Otherwise a difference fails with a diff of the JSON.
 """
 
 import difflib
@@ -38,6 +39,7 @@ from reservation.models import Appointment, Client, Provider
 from tests.examples import EXAMPLES, MUTATIONS, Example, assert_no_errors, example
 from tests.factories import NOW, gid, make_client, make_provider, make_reservation, make_slot
 from tests.graphql import STAFF
+from tests.services import under_ci
 
 SNAPSHOTS_DIR = Path(__file__).resolve().parent / "snapshots"
 
@@ -191,6 +193,12 @@ def assert_matches_snapshot(name: str, body: dict[str, Any]) -> None:
     """Compare ``body`` with snapshots/``name``.json, or write that file (missing, or UPDATE_SNAPSHOTS=1)."""
     path = SNAPSHOTS_DIR / f"{name}.json"
     actual = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+    if under_ci() and (os.environ.get("UPDATE_SNAPSHOTS") == "1" or not path.exists()):
+        pytest.fail(
+            f"Snapshot tests/examples/snapshots/{path.name} is missing (or UPDATE_SNAPSHOTS=1 is set): under CI "
+            "snapshots are compared, never written. Run the test locally, review the file and commit it.",
+            pytrace=False,
+        )
     if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(actual, encoding="utf-8")

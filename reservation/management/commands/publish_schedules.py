@@ -4,7 +4,7 @@ Reads never publish (a GET writes nothing), so the horizon of each provider's sc
 the schedule or an override is written, or when this command runs. It publishes, for every provider who is due
 (their horizon ends before their local today + 27 days), the dates that entered the horizon since, each
 provider in a transaction of its own. Running it twice, or at any hour, is harmless: a provider who is not due
-costs nothing, and the whole run is one query when nobody is. If it does not run, see the README's "Weekly
+costs nothing, and the whole run is one query when nobody is. If it does not run, see docs/scheduling.md, "Weekly
 schedule and date overrides".
 """
 

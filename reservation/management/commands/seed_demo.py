@@ -1,6 +1,6 @@
 """`manage.py seed_demo`: demo users, providers, clients and two weeks of availability. Safe to run repeatedly.
 
-The demo logins are for local use only (the README lists them); never run this against production data.
+The demo logins are for local use only (docs/security.md lists them); never run this against production data.
 """
 
 from datetime import UTC, datetime, time, timedelta

@@ -391,7 +391,8 @@ def test_filter_by_an_id_of_the_wrong_type_is_bad_user_input(graphql, field, arg
     assert bad_user_input(body, [field]).startswith(f"{argument}:")
 
 
-def test_filter_by_an_unknown_state_is_bad_user_input(graphql):
-    body = graphql('{ reservations(state: "PENDING") { edges { node { id } } } }')
+def test_filter_by_an_unknown_state_fails_validation_and_lists_the_states(graphql):
+    body = graphql("{ reservations(state: PENDING) { edges { node { id } } } }", expect_status=400)
 
-    assert bad_user_input(body, ["reservations"]).startswith("state:")
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "Allowed values: HELD, EXPIRED, CONFIRMED" in body["errors"][0]["message"]

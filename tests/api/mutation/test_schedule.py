@@ -387,8 +387,8 @@ def test_provider_schedules_are_loaded_in_batches(graphql, frozen) -> None:
             graphql(PROVIDER_SCHEDULE)
         return len(queries)
 
-    # The token's user; COUNT and page of providers; their weekly ranges; their overrides and the overrides' ranges.
-    assert count_for(2) == count_for(12) == 6
+    # The token's user; the page of providers; their weekly ranges; their overrides and the overrides' ranges.
+    assert count_for(2) == count_for(12) == 5
 
 
 def test_reading_availability_never_writes_and_the_daily_command_tops_up_the_horizon(
@@ -399,7 +399,7 @@ def test_reading_availability_never_writes_and_the_daily_command_tops_up_the_hor
     frozen.move_to(datetime(2030, 1, 14, 9, tzinfo=UTC))  # a week later: Monday 2030-01-14 04:00 in New York
     on_friday = {"provider": provider_id(provider), "date": "2030-02-08", "timeZone": NEW_YORK}
 
-    # A read writes nothing, and does not look at the schedules: the token's user; COUNT of the slots (none).
+    # A read writes nothing, and does not look at the schedules: the token's user; the page of slots (empty).
     with CaptureQueriesContext(connection) as queries:
         body = graphql(AVAILABLE_ON_DATE, on_friday)
     statements = [query["sql"].lstrip().upper() for query in queries]

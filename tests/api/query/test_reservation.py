@@ -17,7 +17,7 @@ DAY_AFTER = SLOT_DAY
 # --- reservations ------------------------------------------------------------------------------------------
 
 RESERVATIONS = """
-query($client: ID, $provider: ID, $state: String) {
+query($client: ID, $provider: ID, $state: ReservationState) {
   reservations(client: $client, provider: $provider, state: $state) { edges { node { id state } } }
 }
 """

@@ -23,7 +23,7 @@ ARGUMENT_TYPES = {
     "search": "String",
     "provider": "ID",
     "client": "ID",
-    "state": "String",
+    "state": "ReservationState",
     "startFrom": "DateTime",
     "startBefore": "DateTime",
 }

@@ -91,35 +91,57 @@ def test_a_null_inside_the_order_list_is_a_validation_error(graphql: GraphQL) ->
     validation_failed(body)
 
 
+ALLOWED_STATES = "Allowed values: HELD, EXPIRED, CONFIRMED, RELEASED, CANCELLED, RESCHEDULED."
+
+
 @pytest.mark.parametrize("state", ["PENDING", "held", "", "BOOKED"])
-def test_an_unknown_state_on_the_root_list_is_bad_user_input(graphql: GraphQL, state: str) -> None:
+def test_an_unknown_state_on_the_root_list_fails_validation_listing_the_states(graphql: GraphQL, state: str) -> None:
     body = graphql(
-        "query($state: String) { reservations(state: $state) { edges { node { id } } } "
-        "other: providers { edges { node { id } } } }",
+        "query($state: ReservationState) { reservations(state: $state) { edges { node { id } } } }",
         {"state": state},
+        expect_status=400,
     )
 
-    if state == "":
-        assert "errors" not in body  # an empty filter is no filter, as for every django-filter argument
-        return
-    assert bad_user_input(body, ["reservations"]).startswith("state:")
-    assert body["data"]["reservations"] is None
-    assert body["data"]["other"] is not None
+    validation_failed(body)
+    assert body["errors"][0]["message"].endswith(ALLOWED_STATES)
 
 
-@pytest.mark.parametrize("state", ["PENDING", "held", "BOOKED"])
-def test_an_unknown_state_on_a_slots_reservations_is_bad_user_input(graphql: GraphQL, world: World, state: str) -> None:
+@pytest.mark.parametrize("literal", ["PENDING", '"held"', '"HELD"'])
+def test_an_unknown_state_literal_on_a_slots_reservations_lists_the_states(
+    graphql: GraphQL, world: World, literal: str
+) -> None:
     body = graphql(
-        """query($id: ID!, $state: String) { node(id: $id) { ... on AppointmentType { id
-            reservations(state: $state) { edges { node { id } } }
-        } } }""",
-        {"id": world.id("A6"), "state": state},
+        f"""query($id: ID!) {{ node(id: $id) {{ ... on AppointmentType {{ id
+            reservations(state: {literal}) {{ edges {{ node {{ id }} }} }}
+        }} }} }}""",
+        {"id": world.id("A6")},
+        expect_status=400,
     )
 
-    message = bad_user_input(body, ["node", "reservations"])
-    assert "`state`" in message
-    assert "RESCHEDULED" in message
-    assert body["data"] == {"node": {"id": world.id("A6"), "reservations": None}}
+    validation_failed(body)
+    assert body["errors"][0]["message"].endswith(ALLOWED_STATES)
+
+
+def test_an_unknown_order_lists_the_orders(graphql: GraphQL) -> None:
+    body = graphql("{ providers(orderBy: [NAME]) { edges { node { id } } } }", expect_status=400)
+
+    assert body["errors"][0]["message"].endswith("Allowed values: NAME_ASC, NAME_DESC, CREATED_ASC, CREATED_DESC.")
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_a_state_is_an_enum_value(graphql: GraphQL, world: World, nested: bool) -> None:
+    if nested:
+        document = """query($id: ID!) { node(id: $id) { ... on AppointmentType {
+            reservations(state: EXPIRED) { edges { node { state } } } } } }"""
+        body = graphql(document, {"id": world.id("A6")})
+        edges = body["data"]["node"]["reservations"]["edges"]
+    else:
+        body = graphql("{ reservations(state: EXPIRED) { edges { node { state } } } }")
+        edges = body["data"]["reservations"]["edges"]
+
+    assert "errors" not in body, body
+    assert edges
+    assert {edge["node"]["state"] for edge in edges} == {"EXPIRED"}
 
 
 @pytest.mark.parametrize("argument", ["startFrom", "startBefore"])

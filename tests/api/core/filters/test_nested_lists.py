@@ -28,7 +28,7 @@ WINDOWS: list[dict[str, Any]] = [
     {"startFrom": DAY + 15 * MINUTES, "startBefore": DAY + 75 * MINUTES},
     {"startFrom": SOON, "startBefore": DAY},
 ]
-ARGUMENT_TYPES = {"startFrom": "DateTime", "startBefore": "DateTime", "state": "String"}
+ARGUMENT_TYPES = {"startFrom": "DateTime", "startBefore": "DateTime", "state": "ReservationState"}
 
 
 def confirmed(reservation: Reservation) -> bool:

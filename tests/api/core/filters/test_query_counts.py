@@ -55,10 +55,10 @@ DOCUMENTS = {
     "slots sorted, with reservations by state and order": """
         {
           appointments(first: 100, orderBy: [TIME_SLOT_DESC]) { edges { node { id
-            confirmed: reservations(first: 5, state: "CONFIRMED", orderBy: [CLIENT_NAME_ASC]) {
+            confirmed: reservations(first: 5, state: CONFIRMED, orderBy: [CLIENT_NAME_ASC]) {
               edges { node { id client { id } } }
             }
-            ended: reservations(first: 5, state: "CANCELLED", orderBy: [CREATED_ASC]) { edges { node { id } } }
+            ended: reservations(first: 5, state: CANCELLED, orderBy: [CREATED_ASC]) { edges { node { id } } }
             all: reservations(first: 5, orderBy: [TIME_SLOT_DESC]) { edges { node { id } } }
           } } }
         }""",
@@ -67,7 +67,7 @@ DOCUMENTS = {
           reservations(first: 100, startFrom: $from, orderBy: [CLIENT_NAME_DESC, TIME_SLOT_ASC]) { edges { node { id
             client { id } provider { id } appointment { id timeSlot }
           } } }
-          byState: reservations(first: 100, state: "RESCHEDULED", orderBy: [CREATED_DESC]) { edges { node { id } } }
+          byState: reservations(first: 100, state: RESCHEDULED, orderBy: [CREATED_DESC]) { edges { node { id } } }
           availableAppointments(first: 100, orderBy: [TIME_SLOT_DESC]) { edges { node { id provider { id } } } }
         }""",
 }
