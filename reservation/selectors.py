@@ -59,6 +59,28 @@ def slots_with_state(now: datetime, slots: QuerySet[Appointment] | None = None) 
     )
 
 
+def slots_in_state(
+    state: SlotState, now: datetime, slots: QuerySet[Appointment] | None = None
+) -> QuerySet[Appointment]:
+    """``slots`` (by default every slot) that are in ``state`` at ``now``: exactly those `slots_with_state`
+    annotates with it, as plain conditions the database can plan as semi-joins (filtering on the annotation's
+    CASE would evaluate it for every row). One query."""
+    slots = Appointment.objects.all() if slots is None else slots
+    reservations = Reservation.objects.filter(appointment=OuterRef("pk"))
+    booked, held = Exists(reservations.confirmed()), Exists(reservations.held(now))
+    bookable_from = now + rules.minimum_notice()
+    if state is SlotState.BOOKED:
+        return slots.filter(booked)
+    if state is SlotState.HELD:
+        return slots.filter(held).exclude(booked)
+    free = slots.exclude(booked).exclude(held)
+    if state is SlotState.OPEN:
+        return free.filter(withdrawn_at__isnull=True, start_time__gte=bookable_from)
+    if state is SlotState.WITHDRAWN:
+        return free.filter(withdrawn_at__isnull=False)
+    return free.filter(withdrawn_at__isnull=True, start_time__lt=bookable_from)
+
+
 # --- reservations -----------------------------------------------------------------------------------------------
 
 
@@ -202,6 +224,41 @@ def calendar_feed_reservations(feed: CalendarFeed, now: datetime) -> list[Reserv
         )
         .select_related("appointment__provider", "client", "visit_type")
         .order_by("appointment__start_time", "pk")
+    )
+
+
+# --- support staff --------------------------------------------------------------------------------------------
+
+
+def live_reservations_of(slot_ids: Sequence[int], now: datetime) -> dict[int, Reservation]:
+    """The live reservation (a hold not yet expired, or a booking) of each slot among ``slot_ids`` that has one,
+    by slot id, with its client and the client's user. One query. (A slot has at most one: the constraints.)"""
+    live = Reservation.objects.live(now).filter(appointment_id__in=list(slot_ids)).select_related("client__user")
+    return {reservation.appointment_id: reservation for reservation in live}
+
+
+def reschedule_options(
+    booking: Reservation, now: datetime, *, provider_id: int | None = None, limit: int = 50
+) -> QuerySet[Appointment]:
+    """The slots ``booking`` may move to at ``now``, soonest first, at most ``limit``: those of ``provider_id``
+    (by default the booking's provider) that obey every rule `reservation_reschedule` checks.
+
+    Available (offered, free, at least the minimum notice ahead: ``Appointment.objects.available``), not the
+    booking's own slot, and not overlapping another live reservation of the client (the booking excepted). One
+    query. The service checks again under its locks: a slot taken meanwhile is refused there.
+    """
+    provider_id = booking.appointment.provider_id if provider_id is None else provider_id
+    others = Reservation.objects.live(now).filter(client_id=booking.client_id).exclude(pk=booking.pk)
+    clash = others.filter(
+        appointment__start_time__lt=OuterRef("end_time"), appointment__end_time__gt=OuterRef("start_time")
+    )
+    return (
+        Appointment.objects.available(now)
+        .filter(provider_id=provider_id)
+        .exclude(pk=booking.appointment_id)
+        .exclude(Exists(clash))
+        .select_related("provider__user")
+        .order_by("start_time", "pk")[:limit]
     )
 
 

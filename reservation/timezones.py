@@ -152,3 +152,14 @@ def local_range_to_utc(
                 field,
             )
     return start, end
+
+
+def local_label(instant: datetime, zone: ZoneInfo) -> str:
+    """``instant`` as a person reads it in ``zone``, with the zone's abbreviation: "Tue 2 Dec 2030 09:00 EST"."""
+    local = to_zone(instant, zone)
+    return f"{local:%a} {local.day} {local:%b %Y %H:%M} {local.tzname()}"
+
+
+def zone_or_utc(name: str) -> ZoneInfo:
+    """The zone named ``name``, or UTC if this machine's time zone database does not know it."""
+    return ZoneInfo(name) if is_time_zone(name) else ZoneInfo("UTC")

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from reservation import rules
 from reservation.shifted import Shifted
+from reservation.timezones import local_label, zone_or_utc
 
 from .reservation import Reservation, ReservationQuerySet
 from .visit_type import MAX_SLOTS_PER_PART
@@ -113,4 +114,7 @@ class Appointment(models.Model):
         indexes = [models.Index(fields=["start_time"], name="appointment_start_idx")]
 
     def __str__(self) -> str:
-        return f"{self.provider} {self.start_time:%Y-%m-%d %H:%M} UTC"
+        """ "Grace Hopper, Tue 2 Dec 2030 09:00 EST": the provider and the start in their zone (select the provider)."""
+        provider = self.provider
+        when = local_label(self.start_time, zone_or_utc(provider.time_zone))
+        return f"{provider.first_name} {provider.last_name}, {when}"

@@ -32,4 +32,4 @@ class ReservationEvent(models.Model):
         indexes = [models.Index(fields=["reservation", "at"], name="reservation_event_idx")]
 
     def __str__(self) -> str:
-        return f"{self.reservation_id} {self.kind} at {self.at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.kind} at {self.at:%Y-%m-%d %H:%M:%S} UTC (reservation {self.reservation_id})"

@@ -23,4 +23,6 @@ class Provider(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+        """The name and, to tell namesakes apart, the username ("#<id>" without a login); select the user."""
+        who = self.user.username if self.user_id is not None and self.user is not None else f"#{self.pk}"
+        return f"{self.first_name} {self.last_name} ({who})"

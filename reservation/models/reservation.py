@@ -18,6 +18,9 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Q, Value, When
+from django.utils import timezone
+
+from reservation.timezones import local_label, zone_or_utc
 
 
 class ReservationState(enum.Enum):
@@ -175,7 +178,9 @@ class Reservation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Reservation {self.pk} of {self.appointment_id} by {self.client_id}"
+        """As people say it: "Ada Lovelace with Grace Hopper, Tue 2 Dec 2030 09:00 EST, confirmed" (the slot's
+        time in the provider's zone, the state now). Reads the client, the slot and its provider: select them."""
+        return f"{self.title()}, {self.state_at(timezone.now()).value}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Fill the provider and the covered times from the slot when not given: a single-slot reservation."""
@@ -187,6 +192,14 @@ class Reservation(models.Model):
             self.covers_from = self.covers_from or self.starts_at
             self.covers_until = self.covers_until or self.ends_at
         super().save(*args, **kwargs)
+
+    def title(self) -> str:
+        """Who with whom when: "Ada Lovelace with Grace Hopper, Tue 2 Dec 2030 09:00 EST" (no state)."""
+        slot = self.appointment
+        provider = slot.provider
+        when = local_label(slot.start_time, zone_or_utc(provider.time_zone))
+        client = self.client
+        return f"{client.first_name} {client.last_name} with {provider.first_name} {provider.last_name}, {when}"
 
     def state_at(self, now: datetime) -> ReservationState:
         """This reservation's state at ``now``."""

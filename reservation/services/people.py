@@ -100,3 +100,13 @@ def client_create(
 ) -> Client:
     """Create a client and their user. Raises `DomainError` (INVALID, USERNAME_TAKEN, WEAK_PASSWORD)."""
     return _person_create(Client, first_name=first_name, last_name=last_name, username=username, password=password)
+
+
+def login_set_active(user_id: int, *, active: bool) -> bool:
+    """Deactivate (or reactivate) a person's login instead of deleting them: their reservations and history stay,
+    and an inactive user can neither log in nor use a token nor a calendar feed. Returns whether it changed.
+
+    The caller also ends the person's sessions when deactivating (the admin does, with ``api.auth.tokens``).
+    """
+    changed = get_user_model().objects.filter(pk=user_id).exclude(is_active=active).update(is_active=active)
+    return bool(changed)

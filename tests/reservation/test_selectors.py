@@ -12,6 +12,7 @@ from reservation.selectors import (
     calendar_feed_reservations,
     providers_due_for_publishing,
     reservation_histories,
+    slots_in_state,
     slots_with_state,
     upcoming_overrides_of,
     weekly_schedule_of,
@@ -71,6 +72,27 @@ def test_a_slot_is_open_exactly_when_it_is_available() -> None:
     }
     available = set(Appointment.objects.available(NOW).values_list("pk", flat=True))
     assert {pk for pk, state in states.items() if state == SlotState.OPEN} == available
+
+
+def test_slots_in_a_state_are_exactly_those_annotated_with_it() -> None:
+    """The admin's state filter (`slots_in_state`, plain conditions) and the state column (`slots_with_state`)
+    agree for every state, withdrawn slots still held and past slots included."""
+    provider, patient = make_provider(), make_client()
+    slots = [make_slot(provider, SLOT_DAY + index * SLOT) for index in range(6)]
+    past = [make_slot(provider, NOW - timedelta(hours=2) + index * SLOT) for index in range(3)]
+    make_reservation(patient, slots[0], NOW - timedelta(minutes=29))
+    make_reservation(patient, slots[1], NOW - timedelta(hours=1), confirmed=True)
+    make_reservation(patient, slots[2], NOW - timedelta(minutes=30))
+    make_reservation(patient, slots[3], NOW - timedelta(minutes=1))  # held, then withdrawn: still held
+    make_reservation(patient, past[0], NOW - timedelta(days=3), confirmed=True)
+    make_slot(provider, NOW + timedelta(hours=23, minutes=45))
+    Appointment.objects.filter(pk__in=[slots[3].pk, slots[4].pk, past[1].pk]).update(withdrawn_at=NOW)
+    annotated = dict(slots_with_state(NOW).values_list("pk", "state"))  # type: ignore[misc]  # annotated
+
+    for state in SlotState:
+        found = set(slots_in_state(state, NOW).values_list("pk", flat=True))
+        assert found == {pk for pk, value in annotated.items() if value == state}, state
+        assert found, state  # every state is represented
 
 
 def test_an_expired_hold_ends_its_history_with_its_expiry_which_is_never_stored(cast) -> None:

@@ -173,7 +173,10 @@ def test_confirm_holds_action_confirms_a_live_hold(staff, schedule):
     hold.refresh_from_db()
     assert hold.confirmed_at == NOW
     assert [(message.level, str(message)) for message in response.context["messages"]] == [
-        (messages.SUCCESS, "Confirmed 1 reservation(s).")
+        (
+            messages.SUCCESS,
+            f"Reservation {hold.pk} (Ada Lovelace with Grace Hopper, Wed 9 Jan 2030 09:15 UTC): confirmed.",
+        )
     ]
 
 
@@ -187,8 +190,8 @@ def test_confirm_holds_action_refuses_an_expired_hold_with_a_warning(staff, sche
     reported = [(message.level, str(message)) for message in response.context["messages"]]
     assert len(reported) == 1
     assert reported[0][0] == messages.WARNING
-    assert reported[0][1].startswith(f"Reservation {expired.pk}: ")
-    assert "expired" in reported[0][1]
+    assert reported[0][1].startswith(f"Reservation {expired.pk} (")
+    assert reported[0][1].endswith("not done: the hold expired at 09:00 UTC, unconfirmed.")
 
 
 def test_confirm_holds_action_handles_a_mixed_selection(staff, schedule):
@@ -196,9 +199,15 @@ def test_confirm_holds_action_handles_a_mixed_selection(staff, schedule):
 
     response = confirm_holds(staff, reservations["held"], reservations["expired"], reservations["confirmed"])
 
-    levels = sorted(message.level for message in response.context["messages"])
-    assert levels == [messages.SUCCESS, messages.WARNING]
-    assert "Confirmed 2 reservation(s)." in [str(message) for message in response.context["messages"]]
+    reported = [(message.level, str(message).split("): ", 1)[-1]) for message in response.context["messages"]]
+    # One line per row, in reservation order (held, expired, confirmed), then the tally: the booking that was
+    # already confirmed is not counted as confirmed (the "Confirmed 2" miscount).
+    assert reported == [
+        (messages.SUCCESS, "confirmed."),
+        (messages.WARNING, "not done: the hold expired at 09:00 UTC, unconfirmed."),
+        (messages.INFO, "already confirmed; nothing to do."),
+        (messages.INFO, "Confirmed 1; nothing to do for 1; refused 1."),
+    ]
     assert Reservation.objects.confirmed().count() == 2
     confirmed = Reservation.objects.get(pk=reservations["confirmed"].pk)
     assert confirmed.confirmed_at == reservations["confirmed"].confirmed_at
