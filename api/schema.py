@@ -10,14 +10,24 @@ from api.mutation.provider import ProviderMutations
 from api.mutation.reservation import ReservationMutations
 from api.mutation.schedule import ScheduleMutations
 from api.mutation.token import TokenMutations
+from api.mutation.visit_type import VisitTypeMutations
 from api.query.appointment import AppointmentQueries
 from api.query.client import ClientQueries
 from api.query.provider import ProviderQueries
 from api.query.reservation import ReservationQueries
 from api.query.viewer import ViewerQueries
+from api.query.visit_type import VisitTypeQueries
 
 
-class Query(ViewerQueries, ProviderQueries, ClientQueries, AppointmentQueries, ReservationQueries, graphene.ObjectType):
+class Query(
+    ViewerQueries,
+    ProviderQueries,
+    ClientQueries,
+    AppointmentQueries,
+    ReservationQueries,
+    VisitTypeQueries,
+    graphene.ObjectType,
+):
     """Read the schedule: providers, clients, appointment slots and reservations."""
 
     node = Node.Field(description="Any provider, client, appointment slot or reservation by global ID.")
@@ -31,6 +41,7 @@ class Mutation(
     ReservationMutations,
     ScheduleMutations,
     CalendarFeedMutations,
+    VisitTypeMutations,
     graphene.ObjectType,
 ):
     """Change the schedule: sign in, register people, publish availability, reserve and confirm."""

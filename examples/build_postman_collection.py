@@ -50,7 +50,12 @@ ID_VARIABLES = {
     "ClientType": "clientId",
     "AppointmentType": "appointmentId",
     "ReservationType": "reservationId",
+    "VisitTypeType": "visitTypeId",
 }
+
+# Variables naming what an earlier request of the collection returned, whatever their value (not object 1):
+# the visit's start slot that 34 listed and the visit that 35 held (issue 13).
+KEYED_VARIABLES = {"startSlotId": "visitStartId", "visitReservationId": "visitReservationId"}
 
 # Usernames and last names registered by the walkthrough -> the collection variable standing for them, which
 # `RUN_SETUP` makes unique per run (the first run's usernames are taken on the next).
@@ -86,6 +91,9 @@ CAPTURES = {
     "clientCreate": [("clientId", "body.data.clientCreate.client.id")],
     "availableAppointments": [("appointmentId", "body.data.availableAppointments.edges[0].node.id")],
     "reservationCreate": [("reservationId", "body.data.reservationCreate.reservation.id")],
+    "visitTypeCreate": [("visitTypeId", "body.data.visitTypeCreate.visitType.id")],
+    "availableVisitStarts": [("visitStartId", "body.data.availableVisitStarts.edges[0].node.id")],
+    "reservationCreateVisit": [("visitReservationId", "body.data.reservationCreateVisit.reservation.id")],
     "tokenRefresh": [
         ("accessToken", "body.data.tokenRefresh.accessToken"),
         ("refreshToken", "body.data.tokenRefresh.refreshToken"),
@@ -116,6 +124,8 @@ REQUEST_TOKENS: dict[str, str | None] = {
     "04_availableAppointments": "clientAccessToken",
     "05_reservationCreate": "clientAccessToken",
     "06_reservationConfirm": "clientAccessToken",
+    "35_reservationCreateVisit": "clientAccessToken",
+    "36_reservationConfirmVisit": "clientAccessToken",
     "13_tokenRefresh": None,
     # The client's own calendar feed and lifecycle (25 is sent by staff, for the client).
     "23_calendarFeedCreate": "clientAccessToken",
@@ -152,6 +162,13 @@ ORDER = [
     "18",
     "29",
     "30",
+    # The visit types (issue 13), before the staff session is refreshed and revoked.
+    "31",
+    "32",
+    "33",
+    "34",
+    "35",
+    "36",
     "13",
     "14",
 ]
@@ -164,6 +181,8 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "27_reservationCancel": {"reservationId": "{{rescheduledReservationId}}"},
     # A fresh key per run: a key is the caller's for 24 hours, and another input with it is IDEMPOTENCY_KEY_REUSED.
     "25_reservationCreateIdempotent": {"idempotencyKey": "{{idempotencyKey}}"},
+    # Visit type names are unique: one per run.
+    "31_visitTypeCreate": {"name": "{{runId}} Video intake"},
 }
 
 # The examples' week: Monday 2030-01-07 is day 0. `RUN_SETUP` sets dayN for each N used.
@@ -199,6 +218,8 @@ def postman_variables(value: Any, key: str | None = None) -> Any:
     if isinstance(value, str):
         if key in TOKEN_VARIABLES:
             return "{{" + TOKEN_VARIABLES[key] + "}}"
+        if key in KEYED_VARIABLES:
+            return "{{" + KEYED_VARIABLES[key] + "}}"
         if key == "username" and value in USERNAME_VARIABLES:
             return "{{" + USERNAME_VARIABLES[value] + "}}"
         decoded = _decode_global_id(value)
@@ -390,6 +411,7 @@ def build_collection() -> dict[str, Any]:
         "heldReservationId",
         "rescheduledReservationId",
         "idempotencyKey",
+        *KEYED_VARIABLES.values(),
     ]
     variables += [{"key": variable, "value": "", "type": "string"} for variable in scripted]
     return {

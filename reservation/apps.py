@@ -9,3 +9,7 @@ class ReservationConfig(AppConfig):
     name = "reservation"
     verbose_name = "Reservations"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Register the visit types' admin, which lives beside `reservation.admin` (issue 13)."""
+        from reservation import admin_visit_types  # noqa: F401 - registers with the admin site

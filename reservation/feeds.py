@@ -6,10 +6,12 @@ What the feed lists is `reservation.selectors.calendar_feed_reservations`:
 - a client gets their own bookings, each titled "Appointment with <provider>" (never another client);
 - a user with both profiles gets both, a user with neither (staff) an empty calendar.
 
-One VEVENT per confirmed booking whose slot starts from 30 days before to 365 days after now,
-``STATUS:CONFIRMED``. A booking cancelled or rescheduled within the last 30 days, whose slot is still to come,
-stays in the feed as ``STATUS:CANCELLED`` with a higher ``SEQUENCE``, so that calendar apps which keep events
-remove or strike it. Holds (confirmed or not yet), expired and released holds never appear.
+One VEVENT per confirmed booking (a visit from its start to its end, buffers excluded, titled with its visit
+type's name; a video visit with its join link as ``URL`` and ``LOCATION``) whose slot starts from 30 days
+before to 365 days after now, ``STATUS:CONFIRMED``. A booking cancelled or rescheduled within the last 30
+days, whose slot is still to come, stays in the feed as ``STATUS:CANCELLED`` with a higher ``SEQUENCE``, so
+that calendar apps which keep events remove or strike it. Holds (confirmed or not yet), expired and released
+holds never appear.
 
 Each event's ``UID`` is ``reservation-<id>@<domain>``, stable for the reservation's life; ``DTSTAMP`` and
 ``LAST-MODIFIED`` are when it was last revised (confirmed, or ended), as RFC 5545 asks for an object without
@@ -49,13 +51,17 @@ def _event(reservation: Reservation, provider: Provider | None, domain: str) -> 
     # When it was last revised: ended, or else confirmed (calendar_feed_reservations lists confirmed ones only).
     revised = reservation.ended_at or reservation.confirmed_at or reservation.created_at
     prefix = CALLED_OFF_PREFIX.get(reservation.end_reason, "") if ended else ""
+    what = reservation.visit_type.name if reservation.visit_type is not None else "Appointment"
     return Event.new(
         uid=f"reservation-{reservation.pk}@{domain}",
         stamp=revised,
         last_modified=revised,
-        start=appointment.start_time,
-        end=appointment.end_time,
-        summary=f"{prefix}Appointment with {other.first_name} {other.last_name}",
+        start=reservation.starts_at,
+        end=reservation.ends_at,
+        summary=f"{prefix}{what} with {other.first_name} {other.last_name}",
+        # A confirmed video visit's join link; cleared when it is cancelled or moved, so never on those.
+        url=reservation.video_url or None,
+        location=reservation.video_url or None,
         # A booking's time never changes (rescheduling makes a new one), so ending it is its only revision.
         sequence=1 if ended else 0,
         status=STATUS.CANCELLED if ended else STATUS.CONFIRMED,

@@ -39,3 +39,8 @@ def schedule_horizon_days() -> int:
 def maximum_active_holds() -> int:
     """Most unconfirmed, unexpired reservations one client may hold at once (``RESERVATION_MAX_ACTIVE_HOLDS``, 3)."""
     return int(settings.RESERVATION_MAX_ACTIVE_HOLDS)
+
+
+def video_visit_url_template() -> str:
+    """The join link's template of a video visit (``VIDEO_VISIT_URL_TEMPLATE``); ``{room}`` is the room name."""
+    return str(settings.VIDEO_VISIT_URL_TEMPLATE)

@@ -13,9 +13,9 @@ from functools import lru_cache, reduce
 from operator import or_
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 
-from reservation import rules
+from reservation import rules, visits
 from reservation.errors import DomainError
 from reservation.models import (
     Appointment,
@@ -27,9 +27,13 @@ from reservation.models import (
     ReservationEvent,
     ReservationState,
     SlotState,
+    VisitType,
+    VisitTypeOffer,
     WeeklyScheduleRange,
 )
-from reservation.timezones import get_zone, known_time_zone_names, local_date
+from reservation.models.appointment import covered_by
+from reservation.shifted import Shifted
+from reservation.timezones import get_zone, known_time_zone_names, local_date, local_day
 
 # --- slots ----------------------------------------------------------------------------------------------------
 
@@ -37,17 +41,17 @@ from reservation.timezones import get_zone, known_time_zone_names, local_date
 def slots_with_state(now: datetime, slots: QuerySet[Appointment] | None = None) -> QuerySet[Appointment]:
     """``slots`` (by default every slot) annotated with ``state``, a `SlotState`, at ``now``.
 
-    BOOKED (a confirmed reservation), HELD (a live hold), OPEN (exactly ``Appointment.objects.available(now)``:
-    free, offered, at least the minimum notice ahead), WITHDRAWN, or else CLOSED (inside the notice period or
-    past), in that order of precedence. One query.
+    BOOKED (a confirmed reservation covers it: a visit covers its slots and buffers), HELD (a live hold), OPEN
+    (exactly ``Appointment.objects.available(now)``: free, offered, at least the minimum notice ahead),
+    WITHDRAWN, or else CLOSED (inside the notice period or past), in that order of precedence. One query.
     """
     slots = Appointment.objects.all() if slots is None else slots
-    reservations = Reservation.objects.filter(appointment=OuterRef("pk"))
+    reservations = Reservation.objects.all()
     available = Appointment.objects.available(now).filter(pk=OuterRef("pk"))
     return slots.annotate(
         state=Case(
-            When(Exists(reservations.confirmed()), then=Value(SlotState.BOOKED.value)),
-            When(Exists(reservations.held(now)), then=Value(SlotState.HELD.value)),
+            When(covered_by(reservations.confirmed()), then=Value(SlotState.BOOKED.value)),
+            When(covered_by(reservations.held(now)), then=Value(SlotState.HELD.value)),
             When(Exists(available), then=Value(SlotState.OPEN.value)),
             When(withdrawn_at__isnull=False, then=Value(SlotState.WITHDRAWN.value)),
             default=Value(SlotState.CLOSED.value),
@@ -218,7 +222,7 @@ def calendar_feed_reservations(feed: CalendarFeed, now: datetime) -> list[Reserv
             appointment__start_time__gte=now - FEED_PAST_WINDOW,
             appointment__start_time__lt=now + FEED_FUTURE_WINDOW,
         )
-        .select_related("appointment__provider", "client")
+        .select_related("appointment__provider", "client", "visit_type")
         .order_by("appointment__start_time", "pk")
     )
 
@@ -256,3 +260,137 @@ def reschedule_options(
         .select_related("provider__user")
         .order_by("start_time", "pk")[:limit]
     )
+
+
+# --- visits ---------------------------------------------------------------------------------------------------
+
+
+def visit_start_slots(
+    visit_type: VisitType, now: datetime, provider_ids: Sequence[int] | None = None
+) -> QuerySet[Appointment]:
+    """The slots at which a visit of ``visit_type`` may start at ``now``, of every provider who offers it (or
+    of those among ``provider_ids``): the rules of `reservation.visits`, as one queryset of start slots.
+
+    A start fits when the visit and its buffers take ``visit_type.total_slots`` offered slots of its provider
+    in a row (counted in one correlated subquery: slots are on the 15-minute grid, one per provider and start,
+    so that many slots inside the covered time are consecutive) and no live reservation of the provider
+    overlaps that time (correlated EXISTS over single slots and over visits), it is within the type's notice
+    and booking window, its covered time does not straddle the provider's UTC offset change, and the
+    provider's local day still has room under the daily cap. Three queries to build (offers, zones and caps'
+    counts), none per slot; the result is lazy and pages like any slot queryset.
+    """
+    offers = VisitTypeOffer.objects.filter(visit_type=visit_type).select_related("provider")
+    if provider_ids is not None:
+        offers = offers.filter(provider_id__in=list(provider_ids))
+    offers_list = list(offers)
+    if not offers_list:
+        return Appointment.objects.none()
+    slot = rules.slot_duration()
+    before = visit_type.buffer_before_slots * slot
+    rest = (visit_type.duration_slots + visit_type.buffer_after_slots) * slot
+    earliest, latest = now + visits.minimum_notice(visit_type), now + visits.booking_window(visit_type)
+
+    # In a row: as many offered slots of the provider inside the covered time as it takes (one slot per
+    # provider and start, on the grid), and no live reservation of the provider overlapping that time.
+    offered_in_cover = (
+        Appointment.objects.filter(
+            provider=OuterRef("provider_id"),
+            withdrawn_at__isnull=True,
+            start_time__gte=Shifted(OuterRef("start_time"), -before),
+            start_time__lt=Shifted(OuterRef("start_time"), rest),
+        )
+        .order_by()
+        .values("provider")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    live = Reservation.objects.live(now).filter(provider=OuterRef("provider_id"))
+    singles_in_cover = live.filter(  # a single slot covers its own 15 minutes: the covered time is a tight range
+        visit_type__isnull=True,
+        covers_from__gte=Shifted(OuterRef("start_time"), -before),
+        covers_from__lt=Shifted(OuterRef("start_time"), rest),
+    )
+    visits_over_cover = live.filter(  # bounded below so that the partial index on visits reads a few days
+        visit_type__isnull=False,
+        covers_from__gt=Shifted(OuterRef("start_time"), -before - visits.longest_cover()),
+        covers_from__lt=Shifted(OuterRef("start_time"), rest),
+        covers_until__gt=Shifted(OuterRef("start_time"), -before),
+    )
+    excluded = [
+        *_offset_change_starts(offers_list, earliest - before, latest + rest, before, rest),
+        *_full_days(visit_type, offers_list, now, earliest, latest),
+    ]
+    starts = Appointment.objects.filter(
+        provider_id__in=[offer.provider_id for offer in offers_list],
+        withdrawn_at__isnull=True,
+        start_time__gte=earliest,
+        start_time__lt=latest,
+    )
+    if excluded:
+        starts = starts.exclude(reduce(or_, excluded))
+    return (
+        starts.alias(offered_in_cover=Subquery(offered_in_cover))
+        .filter(offered_in_cover=visit_type.total_slots)
+        .exclude(Exists(singles_in_cover))
+        .exclude(Exists(visits_over_cover))
+    )
+
+
+def _zone_of(provider: Provider) -> ZoneInfo:
+    try:
+        return get_zone(provider.time_zone)
+    except DomainError:
+        return ZoneInfo("UTC")
+
+
+def _offset_change_starts(
+    offers: Sequence[VisitTypeOffer], start: datetime, end: datetime, before: timedelta, rest: timedelta
+) -> list[Q]:
+    """Per provider, the starts whose covered time straddles an offset change T: ``[T - rest, T + before)``."""
+    return [
+        Q(provider_id=offer.provider_id, start_time__gte=change - rest, start_time__lt=change + before)
+        for offer in offers
+        for change in visits.offset_changes(_zone_of(offer.provider), start, end)
+    ]
+
+
+def visits_per_local_day(
+    visit_type: VisitType,
+    providers: Sequence[Provider],
+    now: datetime,
+    start: datetime,
+    end: datetime,
+    excluding: int | None = None,
+) -> dict[tuple[int, date], int]:
+    """Live visits of ``visit_type`` starting in ``[start, end)`` (the reservation ``excluding`` left out),
+    counted per provider and provider-local date. One query; the rows are few (a day's visits are capped)."""
+    zones = {provider.pk: _zone_of(provider) for provider in providers}
+    counts: dict[tuple[int, date], int] = defaultdict(int)
+    live = Reservation.objects.live(now).filter(
+        visit_type=visit_type, provider_id__in=list(zones), starts_at__gte=start, starts_at__lt=end
+    )
+    if excluding is not None:
+        live = live.exclude(pk=excluding)
+    for provider_pk, starts_at in live.values_list("provider_id", "starts_at"):
+        counts[(provider_pk, local_date(starts_at, zones[provider_pk]))] += 1
+    return counts
+
+
+def _full_days(
+    visit_type: VisitType, offers: Sequence[VisitTypeOffer], now: datetime, earliest: datetime, latest: datetime
+) -> list[Q]:
+    """Per capped provider, the provider-local days (as UTC ranges of starts) that already hold their cap."""
+    capped = {offer.provider_id: offer for offer in offers if offer.daily_cap is not None}
+    if not capped:
+        return []
+    # Whole local days around the window: a day's count includes visits booked before its first open start.
+    margin = timedelta(days=2)
+    counts = visits_per_local_day(
+        visit_type, [offer.provider for offer in capped.values()], now, earliest - margin, latest + margin
+    )
+    full = []
+    for (provider_pk, day), count in counts.items():
+        if count >= (capped[provider_pk].daily_cap or 0):
+            day_start, day_end = local_day(day, _zone_of(capped[provider_pk].provider))
+            full.append(Q(provider_id=provider_pk, start_time__gte=day_start, start_time__lt=day_end))
+    return full

@@ -189,6 +189,9 @@ RESERVATION_SCHEDULE_HORIZON_DAYS = int(os.environ.get("RESERVATION_SCHEDULE_HOR
 # Most unconfirmed, unexpired reservations (holds) one client may have at once: stops one client from
 # blocking a provider's calendar with holds.
 RESERVATION_MAX_ACTIVE_HOLDS = int(os.environ.get("RESERVATION_MAX_ACTIVE_HOLDS", "3"))
+# The join link of a confirmed video visit (issue 13): {room} becomes a fresh unguessable name
+# (secrets.token_urlsafe, 128 bits) for each booking. A Jitsi-style base URL, for example.
+VIDEO_VISIT_URL_TEMPLATE = os.environ.get("VIDEO_VISIT_URL_TEMPLATE", "https://meet.example.org/{room}")
 # How long a mutation's idempotency key holds, in hours (see api/core/idempotency.py): a retry with the same key
 # within this time gets the first request's result; after it, the key counts as new.
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))

@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from graphql_relay import to_global_id
 
 from reservation import rules
-from reservation.models import Appointment, Client, Provider, Reservation, ReservationState
+from reservation.models import Appointment, Client, Provider, Reservation, ReservationState, VisitType
 from reservation.services.schedules import WeeklyRange
 
 # The frozen "now" of most tests: Monday 2030-01-07 09:00 UTC.
@@ -324,3 +324,40 @@ def make_booking(
     made = made or (ended - DAY if ended else NOW - 2 * DAY)
     slot = make_slot(provider, start)
     return make_reservation(client, slot, made, confirmed, ended_at=ended, end_reason=end_reason)
+
+
+# --- visit types (issue 13) -----------------------------------------------------------------------------------
+
+
+def make_visit_type(
+    name: str = "Intake",
+    *,
+    slots: int = 3,
+    before: int = 0,
+    after: int = 0,
+    notice_hours: int = 24,
+    window_days: int = 60,
+    video: bool = False,
+    offered_by: tuple[Provider, ...] = (),
+    daily_cap: int | None = None,
+) -> VisitType:
+    """A visit type of ``slots`` 15-minute slots with buffers, offered by ``offered_by`` (each with ``daily_cap``)."""
+    from reservation.models import VisitTypeOffer
+
+    visit_type = VisitType.objects.create(
+        name=name,
+        duration_slots=slots,
+        buffer_before_slots=before,
+        buffer_after_slots=after,
+        minimum_notice_hours=notice_hours,
+        booking_window_days=window_days,
+        is_video=video,
+    )
+    for provider in offered_by:
+        VisitTypeOffer.objects.create(visit_type=visit_type, provider=provider, daily_cap=daily_cap)
+    return visit_type
+
+
+def make_slots(provider: Provider, start: datetime, count: int) -> list[Appointment]:
+    """``count`` consecutive slots of ``provider`` from ``start``."""
+    return [make_slot(provider, start + index * SLOT) for index in range(count)]

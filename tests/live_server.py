@@ -21,6 +21,10 @@ from typing import IO
 
 STARTUP_TIMEOUT = 30  # seconds for gunicorn to answer /healthz with every worker booted
 STOP_TIMEOUT = 10  # seconds between SIGTERM and SIGKILL
+# The host-wide bound on password checks (api/auth/password_checks.py) counts the holders of lock files in one
+# directory. Production's default, /dev/shm, would be shared with any other checkout's suite running on the same
+# machine, whose logins would then make ours RATE_LIMITED; this session's servers share a directory of their own.
+PASSWORD_CHECK_LOCK_DIR = tempfile.mkdtemp(prefix="reservation-password-checks-")
 
 
 class ServerFailed(RuntimeError):
@@ -61,8 +65,9 @@ def production_environment(database_url: str, redis_url: str, signing_key: str, 
         JWT_SIGNING_KEY=signing_key,
         REDIS_URL=redis_url,
         PYTHONUNBUFFERED="1",
-        **extra,
+        PASSWORD_CHECK_LOCK_DIR=PASSWORD_CHECK_LOCK_DIR,
     )
+    env.update(extra)
     env.pop("GUNICORN_CONTROL_SOCKET", None)
     return env
 

@@ -19,7 +19,7 @@ from graphene import ResolveInfo
 from api.core.context import context_of
 from api.core.errors import forbidden, unauthenticated
 from reservation.actors import Actor
-from reservation.models import Appointment, Client, Provider, Reservation
+from reservation.models import Appointment, Client, Provider, Reservation, VisitType
 
 M = TypeVar("M", bound=Model)
 
@@ -88,6 +88,6 @@ def scope(queryset: QuerySet[M], viewer: Viewer) -> QuerySet[M]:
         return _visible_reservations(viewer, queryset)  # type: ignore[arg-type, return-value]
     if model is Client:
         return _visible_clients(viewer, queryset)  # type: ignore[arg-type, return-value]
-    if model in (Provider, Appointment):
+    if model in (Provider, Appointment, VisitType):
         return queryset
     raise ValueError(f"No visibility rule for {model.__name__}.")

@@ -73,10 +73,12 @@ def populate(slots: int, using: str = "default") -> Dataset:
             cursor.execute(
                 """
                 INSERT INTO reservation_reservation (appointment_id, client_id, created_at, expires_at, confirmed_at,
-                                                     ended_at, end_reason, cancel_reason)
+                                                     ended_at, end_reason, cancel_reason, video_url, provider_id,
+                                                     starts_at, ends_at, covers_from, covers_until)
                 SELECT a.id, (%(clients)s::bigint[])[1 + (a.id %% %(client_count)s)],
                        %(made)s, %(made)s + interval '30 minutes',
-                       CASE WHEN %(booked_only)s THEN %(made)s + interval '5 minutes' END, NULL, '', ''
+                       CASE WHEN %(booked_only)s THEN %(made)s + interval '5 minutes' END, NULL, '', '', '',
+                       a.provider_id, a.start_time, a.end_time, a.start_time, a.end_time
                 FROM reservation_appointment a
                 WHERE a.provider_id = ANY(%(providers)s::bigint[]) AND (NOT %(booked_only)s OR a.id %% %(every)s = 0)
                 """,

@@ -5,10 +5,11 @@ context value, so resolvers read ``info.context`` (through `context_of`) instead
 ``HttpRequest``. Nothing in it is shared between requests, or between gunicorn's threads.
 """
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import cast
+from typing import Any, cast
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
@@ -27,12 +28,14 @@ class RequestContext:
     - ``now``: the request's instant (aware, UTC), read once, so that every field of a response (availability,
       expiry, state) is judged at the same instant;
     - ``loaders``: the request's DataLoaders;
-    - ``viewer``: the caller, from the bearer token's user (set by `api.auth.middleware`), built on first use.
+    - ``viewer``: the caller, from the bearer token's user (set by `api.auth.middleware`), built on first use;
+    - ``memo``: values read once per request whatever the number of fields asking (a nested argument's row).
     """
 
     request: HttpRequest
     now: datetime = field(default_factory=timezone.now)
     loaders: Loaders = field(default_factory=Loaders)
+    memo: dict[Hashable, Any] = field(default_factory=dict)
 
     @cached_property
     def viewer(self) -> Actor:

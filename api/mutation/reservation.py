@@ -30,14 +30,26 @@ class ReservationCreate(DomainMutation):
     The slot must start at least 24 hours from now, be free, and not overlap another live reservation of
     the same client. A client reserves for themselves (``clientId`` may be omitted); staff for anyone.
     Rate limited per user and per address. Errors: INVALID, NOT_FOUND, INSUFFICIENT_NOTICE,
-    SLOT_UNAVAILABLE, CLIENT_OVERLAP, RATE_LIMITED.
+    SLOT_UNAVAILABLE, CLIENT_OVERLAP, TOO_MANY_HOLDS, RATE_LIMITED.
+
+    With ``visitTypeId``: a visit of that type starting at the slot, holding every slot of the visit and its
+    buffers, all or nothing (the starts where it fits: ``availableAppointments(visitTypeId:)``); with
+    ``anyProvider`` as well, at the slot's start time with whichever provider offering the type is free, the
+    fairest first (fewest bookings that day, then round robin): ``reservation.provider`` says who. More
+    errors: NOT_OFFERED, OUTSIDE_BOOKING_WINDOW, DAILY_CAP_REACHED.
     """
 
     class Input:
         client_id = graphene.ID(description="The client's global ID; defaults to the signed-in client.")
-        appointment_id = graphene.ID(required=True, description="The slot's global ID.")
+        appointment_id = graphene.ID(required=True, description="The slot's global ID (a visit's first slot).")
+        visit_type_id = graphene.ID(description="A visit type's global ID: hold a whole visit from this slot.")
+        any_provider = graphene.Boolean(
+            description="With visitTypeId: any provider offering the type at this slot's time (default false)."
+        )
 
-    reservation = graphene.Field(ReservationType, description="The new hold; null on error.")
+    reservation = graphene.Field(
+        ReservationType, description="The new hold; null on error. Its `provider` is the one chosen, with anyProvider."
+    )
 
     class Meta:
         idempotent = True
@@ -54,9 +66,14 @@ class ReservationCreate(DomainMutation):
             raise InputError(ErrorCode.INVALID, "Say which client the reservation is for.", "clientId")
         require_client(viewer, client_id)
         count_against_limits(info, viewer)
+        visit_type_id = data.get("visit_type_id")
         reservation = reservation_create(
             client_id=client_id,
             appointment_id=decode_global_id(data["appointment_id"], "AppointmentType", "appointmentId"),
+            visit_type_id=None
+            if visit_type_id is None
+            else decode_global_id(visit_type_id, "VisitTypeType", "visitTypeId"),
+            any_provider=bool(data.get("any_provider")),
             actor=viewer,
         )
         return cls(reservation=reservation, errors=[])
@@ -159,7 +176,8 @@ class ReservationCancel(DomainMutation):
 class ReservationReschedule(DomainMutation):
     """Move a booking to another available slot, atomically: the new booking is confirmed and the old one
     ends as RESCHEDULED, or nothing changes. The new slot obeys every rule of a new reservation, including
-    the 24-hour notice.
+    the 24-hour notice. A visit moves as the same visit type to start at the new slot (its provider must offer
+    it), under the visit's rules; a video visit gets a new link and the old one is cleared.
 
     The booking's client or staff. Errors: NOT_FOUND, NOT_CONFIRMED, APPOINTMENT_STARTED, RESERVATION_ENDED,
     and for the new slot SLOT_UNAVAILABLE, INSUFFICIENT_NOTICE, CLIENT_OVERLAP; RATE_LIMITED.

@@ -8,7 +8,9 @@ from graphene_django import DjangoObjectType
 from api.core.connections import FilterConnectionField, nested_connection
 from api.core.context import context_of
 from api.core.enums import ReservationStateEnum
+from api.core.errors import bad_user_input
 from api.core.filters import AppointmentFilter
+from api.core.ids import decode_global_id
 from api.core.loaders import Future
 from api.core.loaders.pages import PageRequest, load_page
 from api.core.loaders.records import load_by_id, load_confirmed_reservation
@@ -16,7 +18,8 @@ from api.core.node import Node
 from api.core.sorting import RESERVATION_ORDER
 from api.core.timezones import in_zone, time_zone_argument
 from api.query.schedule import SlotSource
-from reservation.models import Appointment, Provider, Reservation, ReservationState
+from reservation.models import Appointment, Provider, Reservation, ReservationState, VisitType
+from reservation.selectors import visit_start_slots
 
 
 class AppointmentType(DjangoObjectType):
@@ -55,7 +58,8 @@ class AppointmentType(DjangoObjectType):
         order_by=RESERVATION_ORDER.argument(),
     )
     confirmed_reservation = graphene.Field(
-        "api.query.reservation.ReservationType", description="The confirmed reservation booking this slot, if any."
+        "api.query.reservation.ReservationType",
+        description="The confirmed reservation booking this slot, if any (of a visit: the slot it starts at).",
     )
 
     @staticmethod
@@ -119,8 +123,12 @@ class AppointmentQueries(graphene.ObjectType):
         filterset_class=AppointmentFilter,
         description=(
             "Slots a client may reserve now, by start time: no confirmed reservation, no hold younger than "
-            "30 minutes, and starting at least 24 hours from now."
+            "30 minutes, and starting at least 24 hours from now. With `visitTypeId`, only the slots at which a "
+            "visit of that type may start: the visit and its buffers fit in consecutive free slots of one "
+            "provider who offers it, within its notice, booking window and the provider's daily cap, and not "
+            "across a clock change; of every provider offering it unless filtered by provider."
         ),
+        visit_type_id=graphene.ID(description="A visit type's global ID: list the starts where such a visit fits."),
     )
 
     @staticmethod
@@ -128,6 +136,20 @@ class AppointmentQueries(graphene.ObjectType):
         return Appointment.objects.all()  # in AppointmentFilter's order (api.core.sorting.APPOINTMENT_ORDER)
 
     @staticmethod
-    def resolve_available_appointments(root: None, info: graphene.ResolveInfo, **kwargs: Any) -> Any:
+    def resolve_available_appointments(
+        root: None, info: graphene.ResolveInfo, visit_type_id: str | None = None, **kwargs: Any
+    ) -> Any:
+        now = context_of(info).now
         # In AppointmentFilter's order; providers (public) with the page.
-        return Appointment.objects.available(context_of(info).now).select_related("provider")
+        if visit_type_id is not None:
+            return visit_start_slots(visit_type_argument(visit_type_id), now).select_related("provider")
+        return Appointment.objects.available(now).select_related("provider")
+
+
+def visit_type_argument(global_id: str) -> VisitType:
+    """The visit type a query's ``visitTypeId`` argument names; BAD_USER_INPUT if malformed or unknown."""
+    pk = decode_global_id(global_id, "VisitTypeType", "visitTypeId")
+    visit_type = VisitType.objects.filter(pk=pk).first()
+    if visit_type is None:
+        raise bad_user_input("No visit type with this `visitTypeId`.")
+    return visit_type

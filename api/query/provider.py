@@ -13,13 +13,15 @@ from api.core.loaders import Future
 from api.core.loaders.pages import PageRequest, load_page
 from api.core.node import Node
 from api.core.sorting import APPOINTMENT_ORDER, CLIENT_ORDER
+from api.query.appointment import visit_type_argument
 from api.query.schedule import (
     DateOverrideType,
     WeeklyScheduleRangeType,
     load_upcoming_overrides,
     load_weekly_schedule,
 )
-from reservation.models import Appointment, Provider, Reservation
+from reservation.models import Appointment, Provider, Reservation, VisitType
+from reservation.selectors import visit_start_slots
 
 
 class ProviderType(DjangoObjectType):
@@ -47,7 +49,9 @@ class ProviderType(DjangoObjectType):
     )
     available_appointments = nested_connection(
         "api.query.appointment.AppointmentType",
-        "This provider's slots that a client may reserve now (free, and at least 24 h ahead), by start time.",
+        "This provider's slots that a client may reserve now (free, and at least 24 h ahead), by start time; with "
+        "`visitTypeId`, the slots at which a visit of that type fits (see Query.availableAppointments).",
+        visit_type_id=graphene.ID(description="A visit type's global ID: list the starts where such a visit fits."),
         start_from=graphene.DateTime(description="Only slots starting at or after this time (with offset)."),
         start_before=graphene.DateTime(description="Only slots starting before this time (with offset)."),
         order_by=APPOINTMENT_ORDER.argument(),
@@ -83,10 +87,21 @@ class ProviderType(DjangoObjectType):
         )
 
     @staticmethod
-    def resolve_available_appointments(provider: Provider, info: graphene.ResolveInfo, **args: Any) -> Future[Any]:
+    def resolve_available_appointments(
+        provider: Provider, info: graphene.ResolveInfo, visit_type_id: str | None = None, **args: Any
+    ) -> Future[Any]:
         now = context_of(info).now
+        if visit_type_id is None:
+            return _appointments_page(
+                info, provider, "availableAppointments", lambda: Appointment.objects.available(now), **args
+            )
+        visit_type = _visit_type_of(info, visit_type_id)
         return _appointments_page(
-            info, provider, "availableAppointments", lambda: Appointment.objects.available(now), **args
+            info,
+            provider,
+            f"availableAppointments.{visit_type.pk}",
+            lambda: visit_start_slots(visit_type, now),
+            **args,
         )
 
     @staticmethod
@@ -102,6 +117,15 @@ class ProviderType(DjangoObjectType):
         return _appointments_page(
             info, provider, "confirmedAppointments", lambda: Appointment.objects.confirmed(), **args
         )
+
+
+def _visit_type_of(info: graphene.ResolveInfo, global_id: str) -> VisitType:
+    """The visit type of a nested ``visitTypeId``, read once per request and ID (not once per provider)."""
+    memo = context_of(info).memo
+    if ("visit_type", global_id) not in memo:
+        memo["visit_type", global_id] = visit_type_argument(global_id)
+    visit_type: VisitType = memo["visit_type", global_id]
+    return visit_type
 
 
 def _appointments_page(

@@ -16,7 +16,16 @@ from api.core.loaders import Future, then
 from api.core.loaders.records import load_by_id, load_history
 from api.core.node import Node
 from api.core.timezones import in_zone, time_zone_argument
-from reservation.models import Appointment, Client, EventKind, Provider, Reservation, ReservationEvent, ReservationState
+from reservation.models import (
+    Appointment,
+    Client,
+    EventKind,
+    Provider,
+    Reservation,
+    ReservationEvent,
+    ReservationState,
+    VisitType,
+)
 
 ReservationEventKind = graphene.Enum(
     "ReservationEventKind", [(kind.name, kind.value) for kind in EventKind], description="A state change."
@@ -36,7 +45,8 @@ class ReservationEventType(graphene.ObjectType):
 
 
 class ReservationType(DjangoObjectType):
-    """A client's reservation of one slot: a 30-minute hold until confirmed, then a booking.
+    """A client's reservation of one slot, or of a visit of a visit type starting at that slot (every slot of
+    the visit and its buffers): a 30-minute hold until confirmed, then a booking.
 
     State is judged when the request is made: HELD while unconfirmed and younger than 30 minutes, EXPIRED
     from 30:00 on, CONFIRMED once confirmed.
@@ -83,7 +93,51 @@ class ReservationType(DjangoObjectType):
     )
     client = graphene.Field("api.query.client.ClientType", description="Who holds or booked the slot.")
     provider = graphene.Field("api.query.provider.ProviderType", description="Whose slot it is.")
-    appointment = graphene.Field("api.query.appointment.AppointmentType", description="The slot reserved.")
+    appointment = graphene.Field(
+        "api.query.appointment.AppointmentType", description="The slot reserved (a visit's: the slot it starts at)."
+    )
+    visit_type = graphene.Field(
+        "api.query.visit_type.VisitTypeType", description="The visit booked, or null for a single 15-minute slot."
+    )
+    start_time = graphene.DateTime(
+        required=True,
+        description="Start of the visit or slot (UTC unless timeZone is given).",
+        time_zone=time_zone_argument("the start"),
+    )
+    end_time = graphene.DateTime(
+        required=True,
+        description="End of the visit or slot, exclusive, buffers excluded (UTC unless timeZone is given).",
+        time_zone=time_zone_argument("the end"),
+    )
+    covers_from = graphene.DateTime(
+        required=True, description="Start of the provider's time it keeps, buffer before included (UTC)."
+    )
+    covers_until = graphene.DateTime(
+        required=True, description="End of the provider's time it keeps, buffer after included (UTC)."
+    )
+    video_url = graphene.String(
+        description="A confirmed video visit's join link (its client, its provider and staff see it); null "
+        "before confirmation, for other visits, and once cancelled or moved (the moved booking has a new one)."
+    )
+
+    @staticmethod
+    def resolve_visit_type(reservation: Reservation, info: graphene.ResolveInfo) -> Future[Any] | None:
+        if reservation.visit_type_id is None:
+            return None
+        return load_by_id(info, VisitType, reservation.visit_type_id)
+
+    @staticmethod
+    def resolve_start_time(reservation: Reservation, info: graphene.ResolveInfo, time_zone: str | None = None) -> Any:
+        return in_zone(reservation.starts_at, time_zone)
+
+    @staticmethod
+    def resolve_end_time(reservation: Reservation, info: graphene.ResolveInfo, time_zone: str | None = None) -> Any:
+        return in_zone(reservation.ends_at, time_zone)
+
+    @staticmethod
+    def resolve_video_url(reservation: Reservation, info: graphene.ResolveInfo) -> str | None:
+        # The row is only reachable by its client, its provider and staff (`api.auth.permissions.scope`).
+        return reservation.video_url or None
 
     @staticmethod
     def resolve_expiry(reservation: Reservation, info: graphene.ResolveInfo, time_zone: str | None = None) -> datetime:

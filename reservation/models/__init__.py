@@ -8,9 +8,11 @@ from .provider import Provider
 from .requests import CalendarFeed, IdempotencyRecord
 from .reservation import ENDED_STATES, Reservation, ReservationQuerySet, ReservationState
 from .schedule import DateOverride, DateOverrideRange, WeeklyScheduleRange
+from .visit_type import MINIMUM_NOTICE_FLOOR_HOURS, VisitType, VisitTypeOffer
 
 __all__ = [
     "ENDED_STATES",
+    "MINIMUM_NOTICE_FLOOR_HOURS",
     "Appointment",
     "AppointmentQuerySet",
     "CalendarFeed",
@@ -29,5 +31,7 @@ __all__ = [
     "SlotSource",
     "SlotState",
     "TokenRevocation",
+    "VisitType",
+    "VisitTypeOffer",
     "WeeklyScheduleRange",
 ]

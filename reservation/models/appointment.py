@@ -6,9 +6,11 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
 from reservation import rules
+from reservation.shifted import Shifted
 from reservation.timezones import local_label, zone_or_utc
 
-from .reservation import Reservation
+from .reservation import Reservation, ReservationQuerySet
+from .visit_type import MAX_SLOTS_PER_PART
 
 
 class SlotSource(models.TextChoices):
@@ -35,23 +37,45 @@ class SlotState(models.TextChoices):
     """Free, and no longer offered by the provider."""
 
 
+LONGEST_COVER_SLOTS = 3 * MAX_SLOTS_PER_PART
+"""A reservation covers at most a visit and two buffers of 96 slots each (the visit type's check constraint)."""
+
+
+def covered_by(reservations: ReservationQuerySet) -> Q:
+    """Whether one of ``reservations`` covers the outer slot: one of the slot itself (a single-slot reservation,
+    or a visit starting there: the index on the slot), or a visit of the slot's provider whose covered time
+    (its slots and buffers) overlaps the slot's (the partial index on visits' covers, bounded below by the
+    longest possible cover so that it reads a few days, not the provider's whole past).
+    """
+    of_the_slot = reservations.filter(appointment=OuterRef("pk"))
+    visits_over_it = reservations.filter(
+        visit_type__isnull=False,
+        provider=OuterRef("provider_id"),
+        covers_from__gt=Shifted(OuterRef("start_time"), -LONGEST_COVER_SLOTS * rules.slot_duration()),
+        covers_from__lt=OuterRef("end_time"),
+        covers_until__gt=OuterRef("start_time"),
+    )
+    return Q(Exists(of_the_slot)) | Q(Exists(visits_over_it))
+
+
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
     """Reads over appointment slots; every time-dependent filter takes ``now`` (aware, UTC)."""
+
+    def free(self, now: datetime) -> "AppointmentQuerySet":
+        """Slots offered (not withdrawn) and covered by no live reservation at ``now``, whatever its notice."""
+        return self.filter(withdrawn_at__isnull=True).exclude(covered_by(Reservation.objects.live(now)))
 
     def available(self, now: datetime) -> "AppointmentQuerySet":
         """Slots a client may reserve at ``now``.
 
-        Not withdrawn, free of live reservations (confirmed, or held and not yet expired) and starting at least
-        the minimum notice (24 h) after ``now``.
+        Not withdrawn, covered by no live reservation (confirmed, or held and not yet expired; a visit covers
+        each slot of its time and buffers) and starting at least the minimum notice (24 h) after ``now``.
         """
-        live = Reservation.objects.live(now).filter(appointment=OuterRef("pk"))
-        return self.filter(start_time__gte=now + rules.minimum_notice(), withdrawn_at__isnull=True).exclude(
-            Exists(live)
-        )
+        return self.free(now).filter(start_time__gte=now + rules.minimum_notice())
 
     def confirmed(self) -> "AppointmentQuerySet":
-        """Slots booked by a confirmed reservation."""
-        return self.filter(Exists(Reservation.objects.confirmed().filter(appointment=OuterRef("pk"))))
+        """Slots covered by a confirmed reservation (a booked visit covers all its slots and buffers)."""
+        return self.filter(covered_by(Reservation.objects.confirmed()))
 
 
 class Appointment(models.Model):

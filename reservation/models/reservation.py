@@ -13,6 +13,7 @@ A reservation is *live* when held or confirmed; a slot has at most one live rese
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -83,7 +84,12 @@ class ReservationQuerySet(models.QuerySet["Reservation"]):
 
 
 class Reservation(models.Model):
-    """A client's reservation of one appointment slot.
+    """A client's reservation of one appointment slot, or of a visit (a `VisitType`) starting at that slot.
+
+    ``appointment`` is the slot the visit starts at. ``starts_at``/``ends_at`` are the visit itself and
+    ``covers_from``/``covers_until`` the time it occupies with its buffers, on ``provider``'s slots; for a
+    single-slot reservation all four are the slot's times. The database refuses two live reservations of one
+    provider whose covered times overlap (migration 0008, on PostgreSQL).
 
     ``expires_at`` is fixed when the hold is made (``created_at`` + ``RESERVATION_HOLD_MINUTES``), so that
     changing the setting never shortens or extends holds already given. Expired reservations are kept as
@@ -111,6 +117,26 @@ class Reservation(models.Model):
     rescheduled_to = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="rescheduled_from"
     )
+    provider = models.ForeignKey(
+        "Provider", on_delete=models.PROTECT, related_name="+", help_text="Whose slots it covers (the slot's)."
+    )
+    visit_type = models.ForeignKey(
+        "VisitType",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reservations",
+        help_text="The visit booked; empty for a single 15-minute slot.",
+    )
+    starts_at = models.DateTimeField(help_text="Start of the visit (UTC): its first slot's start.")
+    ends_at = models.DateTimeField(help_text="End of the visit (UTC), exclusive, buffers excluded.")
+    covers_from = models.DateTimeField(help_text="Start of the time it occupies, buffer before included (UTC).")
+    covers_until = models.DateTimeField(help_text="End of the time it occupies, buffer after included (UTC).")
+    video_url = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The video visit's join link, given on confirmation; cleared when cancelled or moved.",
+    )
 
     objects = ReservationQuerySet.as_manager()
 
@@ -130,18 +156,44 @@ class Reservation(models.Model):
             models.CheckConstraint(
                 condition=Q(expires_at__gt=models.F("created_at")), name="reservation_expires_after_creation"
             ),
+            models.CheckConstraint(
+                condition=Q(covers_from__lte=models.F("starts_at"))
+                & Q(starts_at__lt=models.F("ends_at"))
+                & Q(ends_at__lte=models.F("covers_until")),
+                name="reservation_visit_within_cover",
+            ),
+            models.UniqueConstraint(
+                fields=["video_url"], condition=~Q(video_url=""), name="reservation_unique_video_url"
+            ),
         ]
         indexes = [
             models.Index(fields=["appointment", "expires_at"], name="reservation_appointment_idx"),
             models.Index(fields=["client", "expires_at"], name="reservation_client_idx"),
             # The root list's default order, newest first (reservedAt, then id).
             models.Index(fields=["created_at", "id"], name="reservation_created_id_idx"),
+            models.Index(fields=["provider", "covers_from"], name="reservation_provider_cover_idx"),
+            models.Index(
+                fields=["provider", "covers_from"],
+                condition=Q(visit_type__isnull=False),
+                name="reservation_visit_cover_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         """As people say it: "Ada Lovelace with Grace Hopper, Tue 2 Dec 2030 09:00 EST, confirmed" (the slot's
         time in the provider's zone, the state now). Reads the client, the slot and its provider: select them."""
         return f"{self.title()}, {self.state_at(timezone.now()).value}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Fill the provider and the covered times from the slot when not given: a single-slot reservation."""
+        if self.provider_id is None or self.starts_at is None:
+            slot = self.appointment
+            self.provider_id = self.provider_id or slot.provider_id
+            self.starts_at = self.starts_at or slot.start_time
+            self.ends_at = self.ends_at or slot.end_time
+            self.covers_from = self.covers_from or self.starts_at
+            self.covers_until = self.covers_until or self.ends_at
+        super().save(*args, **kwargs)
 
     def title(self) -> str:
         """Who with whom when: "Ada Lovelace with Grace Hopper, Tue 2 Dec 2030 09:00 EST" (no state)."""

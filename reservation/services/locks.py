@@ -4,6 +4,10 @@ The order: a provider's row (schedule, time zone and withdrawal changes), then s
 then a client's row, then reservation rows. A write takes only the locks it needs, but never one out of this
 order. Each helper must run inside ``transaction.atomic()``; the lock is held until the transaction ends. On
 SQLite, ``select_for_update`` is a no-op and the settings' ``BEGIN IMMEDIATE`` serializes writers instead.
+
+Provider rows are locked ``FOR NO KEY UPDATE``: it serializes the writers that lock a provider, yet lets a
+transaction that inserts a reservation (whose foreign key to the provider takes ``FOR KEY SHARE`` at commit)
+finish while another holds the provider, which would otherwise deadlock against that one's slot locks.
 """
 
 from collections.abc import Iterable, Iterator, Sequence
@@ -25,7 +29,7 @@ def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
 
 def lock_provider(provider_id: int) -> Provider:
     """The provider's row, locked; `DomainError(NOT_FOUND)` on ``provider_id`` if there is none."""
-    provider = Provider.objects.select_for_update().filter(pk=provider_id).first()
+    provider = Provider.objects.select_for_update(no_key=True).filter(pk=provider_id).first()
     if provider is None:
         raise DomainError(ErrorCode.NOT_FOUND, "No provider with this ID.", "provider_id")
     return provider

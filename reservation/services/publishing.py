@@ -189,7 +189,7 @@ def schedule_top_up(now: datetime | None = None) -> dict[int, SlotChanges]:
         for candidate in batch:
             seen.add(candidate.pk)
             with transaction.atomic():
-                provider = Provider.objects.select_for_update().filter(pk=candidate.pk).first()
+                provider = Provider.objects.select_for_update(no_key=True).filter(pk=candidate.pk).first()
                 if provider is None:
                     continue
                 try:

@@ -13,7 +13,8 @@ the default, recorded as no one. Who may call a service at all is the caller's c
 `api.auth.permissions`, the admin's staff login).
 """
 
-from datetime import datetime
+import secrets
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,6 +23,7 @@ from reservation import rules
 from reservation.actors import SYSTEM, Actor
 from reservation.errors import DomainError, ErrorCode
 from reservation.models import Appointment, Client, EventKind, Reservation, ReservationEvent, ReservationState
+from reservation.models.appointment import LONGEST_COVER_SLOTS
 from reservation.services.locks import lock_client, lock_reservation, lock_slots
 from reservation.services.transactions import atomic
 
@@ -34,30 +36,35 @@ def _record(reservation: Reservation, kind: EventKind, at: datetime, actor: Acto
     ReservationEvent.objects.create(reservation=reservation, kind=kind, at=at, actor_id=actor.user_id, note=note)
 
 
-def _check_bookable(
-    appointment: Appointment, client: Client, now: datetime, *, field: str, moving: Reservation | None = None
+def _check_cover_free(
+    provider_id: int,
+    covers_from: datetime,
+    covers_until: datetime,
+    now: datetime,
+    *,
+    field: str,
+    moving: Reservation | None,
 ) -> None:
-    """Raise unless ``client`` may take ``appointment`` at ``now`` (``moving``, if given, is left behind).
-
-    Rules: not withdrawn; at least the minimum notice ahead (24 h, exactly 24 h allowed); no live reservation
-    of the slot; no live reservation of the client overlapping it in time, with any provider.
-    """
-    if appointment.withdrawn_at is not None:
-        raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "The provider withdrew this slot.", field)
-    if appointment.start_time - now < rules.minimum_notice():
-        raise DomainError(
-            ErrorCode.INSUFFICIENT_NOTICE,
-            f"Reservations must be made at least {rules.minimum_notice().total_seconds() / 3600:g} hours "
-            "before the appointment starts.",
-            field,
-        )
-    if Reservation.objects.live(now).filter(appointment=appointment).exists():
-        raise DomainError(ErrorCode.SLOT_UNAVAILABLE, SLOT_TAKEN, field)
-    overlapping = Reservation.objects.live(now).filter(
-        client=client,
-        appointment__start_time__lt=appointment.end_time,
-        appointment__end_time__gt=appointment.start_time,
+    """Raise SLOT_UNAVAILABLE if a live reservation of the provider (``moving`` left behind) covers part of
+    ``[covers_from, covers_until)``."""
+    taken = Reservation.objects.live(now).filter(
+        provider_id=provider_id,
+        covers_from__gt=covers_from - LONGEST_COVER_SLOTS * rules.slot_duration(),  # an index range of days
+        covers_from__lt=covers_until,
+        covers_until__gt=covers_from,
     )
+    if moving is not None:
+        taken = taken.exclude(pk=moving.pk)
+    if taken.exists():
+        raise DomainError(ErrorCode.SLOT_UNAVAILABLE, SLOT_TAKEN, field)
+
+
+def check_client_free(
+    client: Client, starts_at: datetime, ends_at: datetime, now: datetime, *, field: str, moving: Reservation | None
+) -> None:
+    """Raise CLIENT_OVERLAP if the client has a live reservation (``moving`` left behind) overlapping
+    ``[starts_at, ends_at)`` in time, with any provider (buffers are the provider's, not the client's)."""
+    overlapping = Reservation.objects.live(now).filter(client=client, starts_at__lt=ends_at, ends_at__gt=starts_at)
     if moving is not None:
         overlapping = overlapping.exclude(pk=moving.pk)
     if overlapping.exists():
@@ -66,7 +73,45 @@ def _check_bookable(
         )
 
 
-def _insert(**fields: object) -> Reservation:
+def check_notice(starts_at: datetime, now: datetime, notice: timedelta, field: str) -> None:
+    if starts_at - now < notice:
+        raise DomainError(
+            ErrorCode.INSUFFICIENT_NOTICE,
+            f"Reservations must be made at least {notice.total_seconds() / 3600:g} hours "
+            "before the appointment starts.",
+            field,
+        )
+
+
+def _check_bookable(
+    appointment: Appointment, client: Client, now: datetime, *, field: str, moving: Reservation | None = None
+) -> None:
+    """Raise unless ``client`` may take ``appointment`` at ``now`` (``moving``, if given, is left behind).
+
+    Rules: not withdrawn; at least the minimum notice ahead (24 h, exactly 24 h allowed); no live reservation
+    covering the slot (a visit covers its slots and buffers); no live reservation of the client overlapping
+    it in time, with any provider.
+    """
+    if appointment.withdrawn_at is not None:
+        raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "The provider withdrew this slot.", field)
+    check_notice(appointment.start_time, now, rules.minimum_notice(), field)
+    _check_cover_free(
+        appointment.provider_id, appointment.start_time, appointment.end_time, now, field=field, moving=moving
+    )
+    check_client_free(client, appointment.start_time, appointment.end_time, now, field=field, moving=moving)
+
+
+def check_hold_limit(client: Client, now: datetime, field: str) -> None:
+    """Raise TOO_MANY_HOLDS if the client already holds the maximum of unconfirmed reservations (visits)."""
+    if Reservation.objects.held(now).filter(client=client).count() >= rules.maximum_active_holds():
+        raise DomainError(
+            ErrorCode.TOO_MANY_HOLDS,
+            f"You already hold {rules.maximum_active_holds()} unconfirmed reservations: confirm or release one.",
+            field,
+        )
+
+
+def insert_reservation(**fields: object) -> Reservation:
     """Insert a reservation; the database's own guard (the exclusion constraint) means SLOT_UNAVAILABLE."""
     try:
         with transaction.atomic():
@@ -75,13 +120,39 @@ def _insert(**fields: object) -> Reservation:
         raise DomainError(ErrorCode.SLOT_UNAVAILABLE, SLOT_TAKEN, "appointment_id") from error
 
 
-def reservation_create(*, client_id: int, appointment_id: int, actor: Actor = SYSTEM) -> Reservation:
+def reservation_create(
+    *,
+    client_id: int,
+    appointment_id: int,
+    visit_type_id: int | None = None,
+    any_provider: bool = False,
+    actor: Actor = SYSTEM,
+) -> Reservation:
     """Hold ``appointment_id`` for ``client_id`` for ``RESERVATION_HOLD_MINUTES`` (30 minutes).
 
-    Rules: those of `_check_bookable`, and the client holds fewer than ``RESERVATION_MAX_ACTIVE_HOLDS`` (3)
-    unconfirmed reservations. Raises `DomainError` with NOT_FOUND, SLOT_UNAVAILABLE, INSUFFICIENT_NOTICE,
-    CLIENT_OVERLAP or TOO_MANY_HOLDS, having written nothing.
+    Without ``visit_type_id``, the one 15-minute slot. With it, a visit of that type starting at the slot:
+    every slot of the visit and its buffers, all or nothing (`reservation.services.visits.visit_hold`); with
+    ``any_provider`` as well, the visit starts at the slot's time with whichever provider offering the type
+    is free then, chosen under the locks (the returned reservation's ``provider``).
+
+    Rules: those of `_check_bookable` (or of a visit), and the client holds fewer than
+    ``RESERVATION_MAX_ACTIVE_HOLDS`` (3) unconfirmed reservations, a visit counting as one. Raises
+    `DomainError` with NOT_FOUND, INVALID, SLOT_UNAVAILABLE, INSUFFICIENT_NOTICE, CLIENT_OVERLAP,
+    TOO_MANY_HOLDS, and for visits NOT_OFFERED, OUTSIDE_BOOKING_WINDOW or DAILY_CAP_REACHED, having written
+    nothing.
     """
+    if visit_type_id is not None:
+        from reservation.services.visits import visit_hold  # visits build on this module's checks
+
+        return visit_hold(
+            client_id=client_id,
+            appointment_id=appointment_id,
+            visit_type_id=visit_type_id,
+            any_provider=any_provider,
+            actor=actor,
+        )
+    if any_provider:
+        raise DomainError(ErrorCode.INVALID, "Any provider needs a visit type.", "any_provider")
     with atomic():
         appointment = lock_slots([appointment_id]).get(appointment_id)
         if appointment is None:
@@ -90,13 +161,10 @@ def reservation_create(*, client_id: int, appointment_id: int, actor: Actor = SY
         # Read the clock only once the locks are held: a request that waited sees the time it runs at.
         now = timezone.now()
         _check_bookable(appointment, client, now, field="appointment_id")
-        if Reservation.objects.held(now).filter(client=client).count() >= rules.maximum_active_holds():
-            raise DomainError(
-                ErrorCode.TOO_MANY_HOLDS,
-                f"You already hold {rules.maximum_active_holds()} unconfirmed reservations: confirm or release one.",
-                "appointment_id",
-            )
-        hold = _insert(appointment=appointment, client=client, created_at=now, expires_at=now + rules.hold_duration())
+        check_hold_limit(client, now, "appointment_id")
+        hold = insert_reservation(
+            appointment=appointment, client=client, created_at=now, expires_at=now + rules.hold_duration()
+        )
         _record(hold, EventKind.HELD, now, actor)
         return hold
 
@@ -126,6 +194,7 @@ def reservation_confirm(*, reservation_id: int, actor: Actor = SYSTEM, now: date
         if reservation is None:
             raise DomainError(ErrorCode.NOT_FOUND, "No reservation with this ID.", "reservation_id")
         if confirmed:
+            give_video_link(reservation)
             _record(reservation, EventKind.CONFIRMED, now, actor)
         elif reservation.ended_at is not None:
             raise DomainError(
@@ -213,7 +282,7 @@ def reservation_cancel(*, reservation_id: int, actor: Actor = SYSTEM, reason: st
             raise DomainError(ErrorCode.RESERVATION_ENDED, f"This reservation was {state.value}.", "reservation_id")
         if appointment.start_time <= now:
             raise DomainError(ErrorCode.APPOINTMENT_STARTED, "The appointment has already started.", "reservation_id")
-        _end(reservation, ReservationState.CANCELLED, now, actor, cancel_reason=reason)
+        _end(reservation, ReservationState.CANCELLED, now, actor, cancel_reason=reason, video_url="")
         _record(reservation, EventKind.CANCELLED, now, actor, reason)
         return reservation
 
@@ -223,10 +292,17 @@ def reservation_reschedule(*, reservation_id: int, appointment_id: int, actor: A
     (RESCHEDULED, pointing to it), or nothing changed.
 
     The new slot obeys every rule of a new reservation (notice, free, no overlap with the client's other
-    reservations, the booking being moved excepted); the new booking is confirmed at once. Returns the new
-    booking. Raises NOT_CONFIRMED (only bookings move), APPOINTMENT_STARTED, RESERVATION_ENDED, NOT_FOUND, or
-    the rules' errors (on ``appointment_id``).
+    reservations, the booking being moved excepted); the new booking is confirmed at once. A visit moves as
+    the same visit type to start at the new slot, with the new slot's provider, under the visit's rules
+    (`reservation.services.visits.visit_reschedule`); a video visit gets a new link and the old one is
+    cleared. Returns the new booking. Raises NOT_CONFIRMED (only bookings move), APPOINTMENT_STARTED,
+    RESERVATION_ENDED, NOT_FOUND, or the rules' errors (on ``appointment_id``).
     """
+    visit_type_id = Reservation.objects.filter(pk=reservation_id).values_list("visit_type_id", flat=True).first()
+    if visit_type_id is not None:
+        from reservation.services.visits import visit_reschedule  # visits build on this module's checks
+
+        return visit_reschedule(reservation_id=reservation_id, appointment_id=appointment_id, actor=actor)
     with atomic():
         old_slot_id = Reservation.objects.filter(pk=reservation_id).values_list("appointment_id", flat=True).first()
         if old_slot_id is None:
@@ -238,24 +314,41 @@ def reservation_reschedule(*, reservation_id: int, appointment_id: int, actor: A
         booking = Reservation.objects.select_for_update().get(pk=reservation_id)
         client = lock_client(booking.client_id)
         now = timezone.now()
-        state = booking.state_at(now)
-        if state in (ReservationState.HELD, ReservationState.EXPIRED):
-            raise DomainError(ErrorCode.NOT_CONFIRMED, "Only a confirmed booking can be rescheduled.", "reservation_id")
-        if state is not ReservationState.CONFIRMED:
-            raise DomainError(ErrorCode.RESERVATION_ENDED, f"This reservation was {state.value}.", "reservation_id")
-        if slots[old_slot_id].start_time <= now:
-            raise DomainError(ErrorCode.APPOINTMENT_STARTED, "The appointment has already started.", "reservation_id")
+        check_movable(booking, slots[old_slot_id], now)
         if new_slot.pk == old_slot_id:
             raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "The booking is already in this slot.", "appointment_id")
         _check_bookable(new_slot, client, now, field="appointment_id", moving=booking)
-        moved = _insert(
-            appointment=new_slot,
-            client=client,
-            created_at=now,
-            expires_at=now + rules.hold_duration(),
-            confirmed_at=now,
-        )
-        _end(booking, ReservationState.RESCHEDULED, now, actor, rescheduled_to=moved)
-        _record(booking, EventKind.RESCHEDULED, now, actor, f"to reservation {moved.pk}")
-        _record(moved, EventKind.CONFIRMED, now, actor, f"rescheduled from reservation {booking.pk}")
-        return moved
+        return move_booking(booking, now, actor, appointment=new_slot, client=client)
+
+
+def check_movable(booking: Reservation, old_slot: Appointment, now: datetime) -> None:
+    """Raise unless ``booking`` is a confirmed booking whose appointment has not started."""
+    state = booking.state_at(now)
+    if state in (ReservationState.HELD, ReservationState.EXPIRED):
+        raise DomainError(ErrorCode.NOT_CONFIRMED, "Only a confirmed booking can be rescheduled.", "reservation_id")
+    if state is not ReservationState.CONFIRMED:
+        raise DomainError(ErrorCode.RESERVATION_ENDED, f"This reservation was {state.value}.", "reservation_id")
+    if old_slot.start_time <= now:
+        raise DomainError(ErrorCode.APPOINTMENT_STARTED, "The appointment has already started.", "reservation_id")
+
+
+def move_booking(booking: Reservation, now: datetime, actor: Actor, **fields: object) -> Reservation:
+    """End ``booking`` as RESCHEDULED and insert its confirmed replacement (``fields``), pointing the old one to
+    it. The old one ends first, so that a move onto time the old one covers passes the exclusion constraint."""
+    _end(booking, ReservationState.RESCHEDULED, now, actor, video_url="")
+    moved = insert_reservation(created_at=now, expires_at=now + rules.hold_duration(), confirmed_at=now, **fields)
+    give_video_link(moved)
+    booking.rescheduled_to = moved
+    booking.save(update_fields=["rescheduled_to"])
+    _record(booking, EventKind.RESCHEDULED, now, actor, f"to reservation {moved.pk}")
+    _record(moved, EventKind.CONFIRMED, now, actor, f"rescheduled from reservation {booking.pk}")
+    return moved
+
+
+def give_video_link(reservation: Reservation) -> None:
+    """Give a confirmed video visit its join link: ``VIDEO_VISIT_URL_TEMPLATE`` with a fresh room name of 128
+    random bits (`secrets.token_urlsafe`), unique (a partial unique index backs it). Nothing for other visits."""
+    if reservation.visit_type_id is None or not reservation.visit_type.is_video:  # type: ignore[union-attr]
+        return
+    reservation.video_url = rules.video_visit_url_template().format(room=secrets.token_urlsafe(16))
+    reservation.save(update_fields=["video_url"])

@@ -60,7 +60,7 @@ class SlotChanges:
 
 def withdraw_free_slots(appointment_ids: Sequence[int], now: datetime) -> tuple[int, list[KeptSlot]]:
     """Withdraw the free slots among ``appointment_ids``; keep (and return, by start time) those a live
-    reservation holds. Returns how many were withdrawn and the kept slots.
+    reservation holds or covers (a visit's slots and buffers). Returns how many were withdrawn and the kept slots.
 
     Locks the slots first (`reservation.services.locks`), then looks for live reservations with a fresh query,
     so a hold committed while waiting is seen. Already withdrawn slots are left as they are. The caller runs
@@ -68,10 +68,24 @@ def withdraw_free_slots(appointment_ids: Sequence[int], now: datetime) -> tuple[
     """
     slots = list(lock_slots(appointment_ids, offered_only=True).values())
     reasons: dict[int, KeptReason] = {}
-    for chunk in chunks([slot.pk for slot in slots]):
-        live = Reservation.objects.live(now).filter(appointment_id__in=chunk)
-        for appointment_id, confirmed_at in live.values_list("appointment_id", "confirmed_at"):
-            reasons[appointment_id] = KeptReason.HELD if confirmed_at is None else KeptReason.BOOKED
+    for batch in chunks(slots):
+        # A slot is held or booked when a live reservation of its provider covers it: a visit covers every
+        # slot of its time and buffers, not only the one it starts at.
+        live = Reservation.objects.live(now).filter(
+            provider_id__in={slot.provider_id for slot in batch},
+            covers_from__lt=max(slot.end_time for slot in batch),
+            covers_until__gt=min(slot.start_time for slot in batch),
+        )
+        covers = list(live.values_list("provider_id", "covers_from", "covers_until", "confirmed_at"))
+        for slot in batch:
+            covering = [
+                confirmed_at
+                for provider_pk, covers_from, covers_until, confirmed_at in covers
+                if provider_pk == slot.provider_id and covers_from < slot.end_time and covers_until > slot.start_time
+            ]
+            if covering:
+                booked = any(confirmed_at is not None for confirmed_at in covering)
+                reasons[slot.pk] = KeptReason.BOOKED if booked else KeptReason.HELD
     withdrawn = 0
     for chunk in chunks([slot.pk for slot in slots if slot.pk not in reasons]):
         withdrawn += Appointment.objects.filter(pk__in=chunk).update(withdrawn_at=now)

@@ -26,9 +26,9 @@ from django.core.cache import caches
 from freezegun.api import FrozenDateTimeFactory
 
 from api.auth import oidc
-from reservation.models import Appointment, Client, Provider, Reservation
+from reservation.models import Appointment, Client, Provider, Reservation, VisitType
 from tests.auth import ANONYMOUS, CLIENT_X, CLIENT_Y, PASSWORD, PROVIDER_A, PROVIDER_B, STAFF
-from tests.factories import NOW, gid, make_reservation, make_slot
+from tests.factories import NOW, gid, make_reservation, make_slot, make_visit_type
 
 CallAs = Callable[..., dict[str, Any]]
 
@@ -42,6 +42,7 @@ class World:
     clients: dict[str, Client]
     slots: dict[str, Appointment]
     reservations: dict[str, Reservation]
+    visit_types: dict[str, VisitType] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -50,6 +51,7 @@ class World:
             ("ClientType", self.clients),
             ("AppointmentType", self.slots),
             ("ReservationType", self.reservations),
+            ("VisitTypeType", self.visit_types),
         ):
             for label, row in rows.items():
                 self.labels[gid(kind, row.pk)] = label
@@ -134,6 +136,8 @@ def world(db: None, frozen: FrozenDateTimeFactory, staff_user: User) -> World:
         clients={"X": client_x, "Y": client_y},
         slots=slots,
         reservations=reservations,
+        # A 15-minute video follow-up that A offers: it fits at a3, A's one free slot (issue 13).
+        visit_types={"V": make_visit_type("Video follow-up", slots=1, video=True, offered_by=(provider_a,))},
     )
 
 

@@ -35,6 +35,8 @@ from reservation.models import (
     RefreshToken,
     Reservation,
     TokenRevocation,
+    VisitType,
+    VisitTypeOffer,
     WeeklyScheduleRange,
 )
 from tests.auth import (
@@ -165,6 +167,9 @@ def state_of_the_database() -> tuple[int, ...]:
         DateOverride.objects.count(),
         Appointment.objects.filter(withdrawn_at__isnull=False).count(),
         Reservation.objects.filter(ended_at__isnull=False).count(),
+        VisitType.objects.count(),
+        VisitTypeOffer.objects.count(),
+        VisitType.objects.filter(booking_window_days=30).count(),
     )
 
 
@@ -310,6 +315,53 @@ mutation($providerId: ID!, $appointmentIds: [ID!]) {{
   }}
 }}
 """
+VISIT_TYPES = "{ visitTypes { id name offers { provider { id } dailyCap } } }"
+AVAILABLE_VISITS = f"""
+query($visitType: ID!) {{
+  {page("availableAppointments(visitTypeId: $visitType)")}
+}}
+"""
+PROVIDER_AVAILABLE_VISITS = f"""
+query($visitType: ID!) {{
+  {page("providers", page("availableAppointments(visitTypeId: $visitType)"))}
+}}
+"""
+VISIT_TYPE_PAYLOAD = f"visitType {{ id name offers {{ provider {{ id }} }} }} {ERRORS}"
+VISIT_TYPE_CREATE = f"""
+mutation {{
+  visitTypeCreate(input: {{name: "Intake", durationMinutes: 45, bufferAfterMinutes: 15}}) {{ {VISIT_TYPE_PAYLOAD} }}
+}}
+"""
+VISIT_TYPE_UPDATE = f"""
+mutation($visitTypeId: ID!) {{
+  visitTypeUpdate(input: {{visitTypeId: $visitTypeId, bookingWindowDays: 30}}) {{ {VISIT_TYPE_PAYLOAD} }}
+}}
+"""
+VISIT_TYPE_OFFER_SET = f"""
+mutation($visitTypeId: ID!, $providerId: ID!) {{
+  visitTypeOfferSet(input: {{visitTypeId: $visitTypeId, providerId: $providerId, offered: true, dailyCap: 4}}) {{
+    {VISIT_TYPE_PAYLOAD}
+  }}
+}}
+"""
+VISIT_CREATE = f"""
+mutation($clientId: ID, $appointmentId: ID!, $visitTypeId: ID!, $anyProvider: Boolean) {{
+  reservationCreate(
+    input: {{clientId: $clientId, appointmentId: $appointmentId, visitTypeId: $visitTypeId, anyProvider: $anyProvider}}
+  ) {{
+    reservation {{ id client {{ id {NAMES} }} provider {{ id }} visitType {{ id }} videoUrl }} {ERRORS}
+  }}
+}}
+"""
+
+
+def _visit_for_x(any_provider: bool) -> Callable[[World], dict[str, Any]]:
+    return lambda world: {
+        "clientId": world.id("X"),
+        "appointmentId": world.id("a3"),
+        "visitTypeId": world.id("V"),
+        "anyProvider": any_provider,
+    }
 
 
 def _publish_for_a(world: World) -> dict[str, Any]:
@@ -336,6 +388,11 @@ OPERATIONS: dict[str, Operation] = {
     "node(client X)": Operation(NODE, lambda world: {"id": world.id("X")}),
     "node(reservation x-held)": Operation(NODE, lambda world: {"id": world.id("x-held")}),
     "viewer": Operation(VIEWER, observe=who_am_i),
+    "visitTypes": Operation(VISIT_TYPES),
+    "availableAppointments(visitTypeId: V)": Operation(AVAILABLE_VISITS, lambda world: {"visitType": world.id("V")}),
+    "ProviderType.availableAppointments(visitTypeId: V)": Operation(
+        PROVIDER_AVAILABLE_VISITS, lambda world: {"visitType": world.id("V")}
+    ),
     # Nested fields that lead to clients or reservations.
     "ProviderType.clients": Operation(f"{{ {page('providers', page('clients', NAMES))} }}"),
     "ProviderType.confirmedAppointments": Operation(
@@ -374,6 +431,21 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "reservationCreate (no clientId)": Operation(
         RESERVATION_CREATE, lambda world: {"appointmentId": world.id("a3")}, mutation_outcome("reservationCreate")
+    ),
+    "reservationCreate (visit V at a3, for X)": Operation(
+        VISIT_CREATE, _visit_for_x(any_provider=False), mutation_outcome("reservationCreate")
+    ),
+    "reservationCreate (visit V, any provider, for X)": Operation(
+        VISIT_CREATE, _visit_for_x(any_provider=True), mutation_outcome("reservationCreate")
+    ),
+    "visitTypeCreate": Operation(VISIT_TYPE_CREATE, observe=mutation_outcome("visitTypeCreate")),
+    "visitTypeUpdate (V)": Operation(
+        VISIT_TYPE_UPDATE, lambda world: {"visitTypeId": world.id("V")}, mutation_outcome("visitTypeUpdate")
+    ),
+    "visitTypeOfferSet (V by B)": Operation(
+        VISIT_TYPE_OFFER_SET,
+        lambda world: {"visitTypeId": world.id("V"), "providerId": world.id("B")},
+        mutation_outcome("visitTypeOfferSet"),
     ),
     "reservationRelease (x-held)": Operation(
         RESERVATION_RELEASE, lambda world: {"reservationId": world.id("x-held")}, mutation_outcome("reservationRelease")
@@ -524,6 +596,9 @@ MATRIX: list[tuple[str, str, Any]] = [
     ("viewer", PROVIDER_A, ("provider-a", False, "A", None)),
     ("viewer", PROVIDER_B, ("provider-b", False, "B", None)),
     ("viewer", STAFF, ("staff", True, None, None)),
+    *((operation, role, sees("V", "V>A")) for operation in ("visitTypes",) for role in ROLES),
+    *((operation, role, sees("a3")) for operation in ("availableAppointments(visitTypeId: V)",) for role in ROLES),
+    *(("ProviderType.availableAppointments(visitTypeId: V)", role, sees("A", "B", "A>a3")) for role in ROLES),
     # --- nested fields that lead to clients or reservations ---
     ("ProviderType.clients", ANONYMOUS, sees("A", "B")),
     ("ProviderType.clients", CLIENT_X, sees("A", "B", "A>X")),
@@ -622,6 +697,33 @@ MATRIX: list[tuple[str, str, Any]] = [
     ("reservationCreate (no clientId)", PROVIDER_A, in_payload("INVALID")),
     ("reservationCreate (no clientId)", PROVIDER_B, in_payload("INVALID")),
     ("reservationCreate (no clientId)", STAFF, in_payload("INVALID")),
+    *(
+        (operation, role, outcome)
+        for operation in (
+            "reservationCreate (visit V at a3, for X)",
+            "reservationCreate (visit V, any provider, for X)",
+        )
+        for role, outcome in (
+            (ANONYMOUS, UNAUTHENTICATED),
+            (CLIENT_X, OK),
+            (CLIENT_Y, FORBIDDEN),
+            (PROVIDER_A, FORBIDDEN),
+            (PROVIDER_B, FORBIDDEN),
+            (STAFF, OK),
+        )
+    ),
+    *(
+        (operation, role, outcome)
+        for operation in ("visitTypeCreate", "visitTypeUpdate (V)", "visitTypeOfferSet (V by B)")
+        for role, outcome in (
+            (ANONYMOUS, UNAUTHENTICATED),
+            (CLIENT_X, FORBIDDEN),
+            (CLIENT_Y, FORBIDDEN),
+            (PROVIDER_A, FORBIDDEN),
+            (PROVIDER_B, FORBIDDEN),
+            (STAFF, OK),
+        )
+    ),
     ("reservationRelease (x-held)", ANONYMOUS, UNAUTHENTICATED),
     ("reservationRelease (x-held)", CLIENT_X, OK),
     ("reservationRelease (x-held)", CLIENT_Y, in_payload("NOT_FOUND")),
@@ -848,3 +950,26 @@ def test_reserving_for_another_client_is_refused_whether_or_not_they_exist(call_
 
     assert other == missing
     assert [error["extensions"]["code"] for error in other["errors"]] == [FORBIDDEN]
+
+
+def test_a_video_link_is_seen_only_by_its_client_its_provider_and_staff(call_as, world):
+    from reservation.services.reservations import reservation_confirm, reservation_create
+
+    visit = reservation_create(
+        client_id=world.clients["X"].pk, appointment_id=world.slots["a3"].pk, visit_type_id=world.visit_types["V"].pk
+    )
+    link = reservation_confirm(reservation_id=visit.pk).video_url
+    assert link
+    document = "{ " + page("reservations", "videoUrl") + " node(id: $id) { ... on ReservationType { videoUrl } } }"
+    document = "query($id: ID!) " + document
+    for role, sees_it in (
+        (ANONYMOUS, False),
+        (CLIENT_X, True),
+        (CLIENT_Y, False),
+        (PROVIDER_A, True),
+        (PROVIDER_B, False),
+        (STAFF, True),
+    ):
+        body = call_as(role, document, {"id": gid("ReservationType", visit.pk)})
+        assert "errors" not in body, body
+        assert (link in json.dumps(body)) is sees_it, role

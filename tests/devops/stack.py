@@ -24,6 +24,7 @@ from typing import IO, Any
 
 from django.conf import settings
 
+from tests.live_server import PASSWORD_CHECK_LOCK_DIR
 from tests.services import missing, redis_url
 
 REPO = Path(settings.BASE_DIR)
@@ -331,6 +332,7 @@ def production_env(database_url: str, redis_database: int, **extra: str) -> dict
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_SECURE_COOKIES": "0",
         "PYTHONUNBUFFERED": "1",
+        "PASSWORD_CHECK_LOCK_DIR": PASSWORD_CHECK_LOCK_DIR,
         **extra,
     }
     env.pop("GUNICORN_CONTROL_SOCKET", None)

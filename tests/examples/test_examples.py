@@ -58,14 +58,19 @@ SCHEDULING = (
     "availabilityAddLocal",
     "dateOverrideDelete",
 )
-AFTER_THE_WALKTHROUGH = ("token", "calendarFeed", "reservationCreateIdempotent", *LIFECYCLE, *SCHEDULING)
+# The visit steps (31, 32, 35, 36; issue 13): after the whole walkthrough, each after the ones before it; staff
+# define the visit type, the client holds and confirms a visit. The query snapshots' dataset has the first two.
+VISITS = ("visitTypeCreate", "visitTypeOfferSet", "reservationCreateVisit", "reservationConfirmVisit")
+VISIT_SETUP = VISITS[:2]
+AFTER_THE_WALKTHROUGH = ("token", "calendarFeed", "reservationCreateIdempotent", *LIFECYCLE, *SCHEDULING, *VISITS)
 INSTEAD_OF = {"reservationRelease": "reservationConfirm"}
 WALKTHROUGH = [mutation for mutation in MUTATIONS if not mutation.field.startswith(AFTER_THE_WALKTHROUGH)]
 TOKEN_MUTATIONS = [mutation for mutation in MUTATIONS if mutation.field.startswith("token")]
 # Who sends each step of the walkthrough, as the README does; the others are sent by staff.
 PROVIDER_STEPS = {"appointmentBulkCreate", *SCHEDULING}
-CLIENT_STEPS = {"reservationCreate", "reservationConfirm", *LIFECYCLE}
+CLIENT_STEPS = {"reservationCreate", "reservationConfirm", *LIFECYCLE, *VISITS[2:]}
 JWT = re.compile(r"^eyJ[\w-]+\.[\w-]+\.[\w-]+$")
+VIDEO_URL = re.compile(r"^(https://meet\.example\.org/)[\w-]{22}$")
 CALENDAR_FEED_URL = re.compile(r"^(https?://[^/]+/calendar/)[\w-]{43}(\.ics)$")
 
 pytestmark = pytest.mark.django_db(transaction=True, reset_sequences=True)
@@ -94,14 +99,15 @@ def sender(mutation: Example) -> Any:
     return STAFF
 
 
-def replay_scheduling(graphql, before: Example) -> None:
-    """Run the scheduling steps that come before ``before`` (if it is one), as written, each by its `sender`."""
-    if before.field not in SCHEDULING:
+def replay_scheduling(graphql, before: Example, chain: tuple[str, ...] = SCHEDULING) -> None:
+    """Run the steps of ``chain`` (the scheduling steps, or the visits') that come before ``before`` (if it is
+    one of them), as written, each by its `sender`."""
+    if before.field not in chain:
         return
     for mutation in MUTATIONS:
         if mutation == before:
             return
-        if mutation.field in SCHEDULING:
+        if mutation.field in chain:
             run(graphql, mutation, as_user=sender(mutation))
 
 
@@ -125,7 +131,7 @@ def replay_walkthrough(graphql, frozen, before: Example | None = None) -> None:
 
 def without_tokens(body: Any) -> Any:
     """``body`` with every JWT replaced by "<jwt>" (tokens carry random IDs), and the random secret of every
-    calendar feed URL by "<token>"."""
+    calendar feed URL by "<token>", and the random room of every video link by "<room>"."""
     if isinstance(body, dict):
         return {key: without_tokens(value) for key, value in body.items()}
     if isinstance(body, list):
@@ -134,6 +140,8 @@ def without_tokens(body: Any) -> Any:
         return "<jwt>"
     if isinstance(body, str) and CALENDAR_FEED_URL.match(body):
         return CALENDAR_FEED_URL.sub(r"\1<token>\2", body)
+    if isinstance(body, str) and VIDEO_URL.match(body):
+        return VIDEO_URL.sub(r"\1<room>", body)
     return body
 
 
@@ -177,6 +185,8 @@ def build_dataset(graphql, frozen) -> None:
     make_reservation(allen, mcclintock_slots[2], created_at=NOW - timedelta(minutes=29))  # held, 1 minute left
     make_reservation(kay, mcclintock_slots[1], created_at=NOW - timedelta(days=1), confirmed=True)
     make_reservation(hamilton, franklin[3], created_at=NOW - timedelta(minutes=5))  # held
+    for step in VISIT_SETUP:  # the video intake (visit type 1), offered by Rosalind Franklin
+        run(graphql, example(step))
 
 
 def assert_matches_snapshot(name: str, body: dict[str, Any]) -> None:
@@ -228,6 +238,7 @@ def test_example_matches_snapshot(operation: Example, graphql, frozen) -> None:
         replaced = INSTEAD_OF.get(operation.field)
         replay_walkthrough(graphql, frozen, before=example(replaced) if replaced else operation)
         replay_scheduling(graphql, before=operation)
+        replay_scheduling(graphql, before=operation, chain=VISITS)
         body = run(graphql, operation, as_user=sender(operation))
     else:
         build_dataset(graphql, frozen)

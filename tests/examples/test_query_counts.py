@@ -21,10 +21,19 @@ from django.db import connection, transaction
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 
-from reservation.models import ENDED_STATES, Appointment, Client, Provider, Reservation, ReservationState
+from reservation.models import (
+    ENDED_STATES,
+    Appointment,
+    Client,
+    Provider,
+    Reservation,
+    ReservationState,
+    VisitType,
+    VisitTypeOffer,
+)
 from reservation.services.schedules import weekly_schedule_set
 from tests.examples import EXAMPLES, Example, assert_no_errors, example
-from tests.factories import MORNINGS, NOW, make_client, make_provider, make_reservation, refreshed
+from tests.factories import MORNINGS, NOW, make_client, make_provider, make_reservation, make_visit_type, refreshed
 from tests.graphql import bearer
 
 SIZES = (5, 500)
@@ -62,6 +71,11 @@ EXPECTED = {
     # The page of the slots (keyset pagination counts nothing: issue 11) starting on the local date, their
     # providers joined to it (issue 12).
     "19_availableAppointmentsOnDate": 2,
+    # The visit types; their offers with their providers (one prefetch).
+    "33_visitTypes": 3,
+    # The visit type; its offers with their providers (zones); the live visits of the capped days; the page of
+    # the start slots (the fit is correlated subqueries per row, in SQL) with their providers joined to it.
+    "34_availableVisitStarts": 5,
 }
 
 # SQL queries of the token examples, sent as the README sends them (without an Authorization header), and of
@@ -88,13 +102,17 @@ def populate(start: int, stop: int) -> None:
 
     Slot ``i`` belongs to provider ``i // 50`` and, unless free, is reserved by client ``i // 25``;
     by ``i % 4`` it is free, held (10 minutes ago), expired (held 2 hours ago) or confirmed (yesterday).
+    Every provider offers visit type 1 (a 15-minute follow-up with a daily cap of 40), so that the visit
+    examples find where it fits.
     """
     with transaction.atomic():
         providers = list(Provider.objects.order_by("pk"))
         clients = list(Client.objects.order_by("pk"))
+        follow_up = VisitType.objects.first() or make_visit_type("Follow-up", slots=1)
         for index in range(start, stop):
             if index // SLOTS_PER_PROVIDER == len(providers):
                 providers.append(make_provider("Provider", f"Number {len(providers) + 1:03}"))
+                VisitTypeOffer.objects.create(visit_type=follow_up, provider=providers[-1], daily_cap=40)
             if index // SLOTS_PER_CLIENT == len(clients):
                 clients.append(make_client("Client", f"Number {len(clients) + 1:03}"))
             start_time = FIRST_SLOT + SLOT * (index % SLOTS_PER_PROVIDER)

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from reservation.errors import DomainError
-from reservation.models import Client, Provider, Reservation
+from reservation.models import Client, Provider, Reservation, VisitType, VisitTypeOffer
 from reservation.services.availability import appointment_bulk_create
 from reservation.services.reservations import reservation_confirm, reservation_create
 
@@ -38,6 +38,14 @@ def _demo_user(username: str, password: str, **fields: Any) -> User:
         user.set_password(password)
         user.save(update_fields=["password"])
     return user
+
+
+# name, fields, daily cap per provider (None: no cap).
+DEMO_VISIT_TYPES: list[tuple[str, dict[str, Any], int | None]] = [
+    ("Intake (45 min)", {"duration_slots": 3, "buffer_after_slots": 1, "is_video": True}, 8),
+    ("Follow-up (15 min)", {"duration_slots": 1, "is_video": True}, None),
+    ("Therapy (60 min)", {"duration_slots": 4, "buffer_after_slots": 1, "minimum_notice_hours": 48}, 4),
+]
 
 
 class Command(BaseCommand):
@@ -79,6 +87,14 @@ class Command(BaseCommand):
                             end_time=datetime.combine(day, end, tzinfo=UTC),
                             now=now,
                         ).count()
+
+            # The visit types of docs/visit-types.md, offered by every demo provider (issue 13).
+            for name, fields, cap in DEMO_VISIT_TYPES:
+                visit_type = VisitType.objects.get_or_create(name=name, defaults=fields)[0]
+                for provider in providers:
+                    VisitTypeOffer.objects.get_or_create(
+                        visit_type=visit_type, provider=provider, defaults={"daily_cap": cap}
+                    )
 
         # One confirmed booking, so that nested connections (a provider's clients) show something.
         if not Reservation.objects.filter(client=clients[0]).exists():

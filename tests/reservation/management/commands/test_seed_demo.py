@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from reservation.models import Appointment, Client, Provider, Reservation
+from reservation.models import Appointment, Client, Provider, Reservation, VisitType, VisitTypeOffer
 from tests.factories import NOW
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
@@ -99,3 +99,15 @@ def test_seed_is_idempotent():
     assert snapshot() == first
     assert (Provider.objects.count(), Client.objects.count(), Appointment.objects.count()) == (3, 4, EXPECTED_SLOTS)
     assert Reservation.objects.confirmed().count() == 1
+
+
+def test_seed_defines_the_demo_visit_types_offered_by_every_provider():
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())  # idempotent
+
+    assert sorted(VisitType.objects.values_list("name", flat=True)) == [
+        "Follow-up (15 min)",
+        "Intake (45 min)",
+        "Therapy (60 min)",
+    ]
+    assert VisitTypeOffer.objects.count() == 3 * Provider.objects.count()

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reservation", "0007_one_default_order_and_derived_expiries"),
+        ("reservation", "0011_reservation_visit_cover_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
