@@ -66,8 +66,8 @@ def slots_in_state(
     annotates with it, as plain conditions the database can plan as semi-joins (filtering on the annotation's
     CASE would evaluate it for every row). One query."""
     slots = Appointment.objects.all() if slots is None else slots
-    reservations = Reservation.objects.filter(appointment=OuterRef("pk"))
-    booked, held = Exists(reservations.confirmed()), Exists(reservations.held(now))
+    reservations = Reservation.objects.all()
+    booked, held = covered_by(reservations.confirmed()), covered_by(reservations.held(now))
     bookable_from = now + rules.minimum_notice()
     if state is SlotState.BOOKED:
         return slots.filter(booked)
@@ -231,28 +231,88 @@ def calendar_feed_reservations(feed: CalendarFeed, now: datetime) -> list[Reserv
 
 
 def live_reservations_of(slot_ids: Sequence[int], now: datetime) -> dict[int, Reservation]:
-    """The live reservation (a hold not yet expired, or a booking) of each slot among ``slot_ids`` that has one,
-    by slot id, with its client and the client's user. One query. (A slot has at most one: the constraints.)"""
-    live = Reservation.objects.live(now).filter(appointment_id__in=list(slot_ids)).select_related("client__user")
-    return {reservation.appointment_id: reservation for reservation in live}
+    """The live reservation (a hold not yet expired, or a booking) that covers each slot among ``slot_ids``
+    that has one, by slot id, with its client and the client's user: a reservation of the slot itself, or a
+    visit whose slots and buffers include it. Two queries. (A slot has at most one: the constraints.)"""
+    slots = list(Appointment.objects.filter(pk__in=list(slot_ids)).only("pk", "provider_id", "start_time", "end_time"))
+    if not slots:
+        return {}
+    live = list(
+        Reservation.objects.live(now)
+        .filter(
+            Q(appointment_id__in=[slot.pk for slot in slots])
+            | Q(
+                visit_type__isnull=False,
+                provider_id__in={slot.provider_id for slot in slots},
+                covers_from__lt=max(slot.end_time for slot in slots),
+                covers_until__gt=min(slot.start_time for slot in slots),
+            )
+        )
+        .select_related("client__user")
+    )
+    covering: dict[int, Reservation] = {}
+    for slot in slots:
+        for reservation in live:
+            if reservation.appointment_id == slot.pk or (
+                reservation.visit_type_id is not None
+                and reservation.provider_id == slot.provider_id
+                and reservation.covers_from < slot.end_time
+                and reservation.covers_until > slot.start_time
+            ):
+                covering[slot.pk] = reservation
+                break
+    return covering
+
+
+def reservations_covering(slot: Appointment) -> QuerySet[Reservation]:
+    """Every reservation, live or ended, that covers ``slot``: made for the slot itself, or a visit of its
+    provider whose slots and buffers include it (newest first, with the client's user). One query."""
+    return (
+        Reservation.objects.filter(
+            Q(appointment=slot)
+            | Q(
+                visit_type__isnull=False,
+                provider_id=slot.provider_id,
+                covers_from__lt=slot.end_time,
+                covers_until__gt=slot.start_time,
+            )
+        )
+        .select_related("client__user")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def reschedule_options(
     booking: Reservation, now: datetime, *, provider_id: int | None = None, limit: int = 50
-) -> QuerySet[Appointment]:
+) -> list[Appointment]:
     """The slots ``booking`` may move to at ``now``, soonest first, at most ``limit``: those of ``provider_id``
     (by default the booking's provider) that obey every rule `reservation_reschedule` checks.
 
-    Available (offered, free, at least the minimum notice ahead: ``Appointment.objects.available``), not the
-    booking's own slot, and not overlapping another live reservation of the client (the booking excepted). One
-    query. The service checks again under its locks: a slot taken meanwhile is refused there.
+    A single-slot booking: available slots (offered, free, at least the minimum notice ahead:
+    ``Appointment.objects.available``), not its own, not overlapping another live reservation of the client (the
+    booking excepted); one query. A visit: the start slots where a visit of its type fits (`visit_start_slots`:
+    buffers, notice, window, daily cap, no clock change) whose visit time overlaps no other live reservation of
+    the client; four queries. The service checks again under its locks: a slot taken meanwhile is refused there.
     """
     provider_id = booking.appointment.provider_id if provider_id is None else provider_id
     others = Reservation.objects.live(now).filter(client_id=booking.client_id).exclude(pk=booking.pk)
-    clash = others.filter(
-        appointment__start_time__lt=OuterRef("end_time"), appointment__end_time__gt=OuterRef("start_time")
-    )
-    return (
+    if booking.visit_type is not None:
+        visit_length = booking.visit_type.duration_slots * rules.slot_duration()
+        clashes = list(others.values_list("starts_at", "ends_at"))
+        starts = (
+            visit_start_slots(booking.visit_type, now, [provider_id])
+            .exclude(pk=booking.appointment_id)
+            .select_related("provider__user")
+            .order_by("start_time", "pk")
+        )
+        fitting = (
+            slot
+            for slot in starts.iterator()
+            if not any(start < slot.start_time + visit_length and end > slot.start_time for start, end in clashes)
+        )
+        return [slot for _, slot in zip(range(limit), fitting, strict=False)]
+    clash = others.filter(starts_at__lt=OuterRef("end_time"), ends_at__gt=OuterRef("start_time"))
+    return list(
         Appointment.objects.available(now)
         .filter(provider_id=provider_id)
         .exclude(pk=booking.appointment_id)

@@ -30,7 +30,7 @@ from reservation.selectors import reschedule_options
 from reservation.services.reservations import REASON_MAX_LENGTH
 from reservation.services.support import Outcome, Result, support_cancel, support_confirm, support_release
 
-RELATED = ("client__user", "appointment__provider__user")
+RELATED = ("client__user", "appointment__provider__user", "visit_type")
 LEVELS = {Result.DONE: messages.SUCCESS, Result.UNCHANGED: messages.INFO, Result.REFUSED: messages.WARNING}
 
 
@@ -143,7 +143,16 @@ class ReservationAdmin(SupportSearchMixin, SupportAdmin):
     """Reservations: searchable by person, username, email, id, global ID and appointment date; filterable by
     state, provider and appointment date; confirm, release, cancel and reschedule through the domain services."""
 
-    list_display = ("id", "client_link", "appointment_link", "state", "appointment_time", "created", "expiry")
+    list_display = (
+        "id",
+        "client_link",
+        "appointment_link",
+        "state",
+        "appointment_time",
+        "visit",
+        "created",
+        "expiry",
+    )
     list_display_links = ("id",)
     list_filter = (ReservationStateFilter, AppointmentWhenFilter, ReservationProviderFilter, ReservationClientFilter)
     ordering = ("-appointment__start_time", "-id")
@@ -175,6 +184,9 @@ class ReservationAdmin(SupportSearchMixin, SupportAdmin):
         "client_link",
         "appointment_link",
         "appointment_time",
+        "visit",
+        "covered_time",
+        "video_link",
         "state",
         "created",
         "expiry",
@@ -221,6 +233,41 @@ class ReservationAdmin(SupportSearchMixin, SupportAdmin):
     @admin.display(description="appointment time")
     def appointment_time(self, reservation: Reservation) -> SafeString | str:
         return time_html(reservation.appointment.start_time, reservation.appointment.provider)
+
+    @admin.display(description="visit type", ordering="visit_type__name")
+    def visit(self, reservation: Reservation) -> str:
+        """The visit type's name and length, or "single slot" for a 15-minute reservation of one slot."""
+        minutes = int((reservation.ends_at - reservation.starts_at).total_seconds()) // 60
+        if reservation.visit_type is None:
+            return f"single slot ({minutes} min)"
+        return f"{reservation.visit_type.name} ({minutes} min)"
+
+    @admin.display(description="covers")
+    def covered_time(self, reservation: Reservation) -> SafeString | str:
+        """The visit itself and the time it occupies with its buffers, in the provider's zone."""
+        provider = reservation.appointment.provider
+        visit = format_html(
+            "{} to {}", time_html(reservation.starts_at, provider), time_html(reservation.ends_at, provider)
+        )
+        if reservation.covers_from == reservation.starts_at and reservation.covers_until == reservation.ends_at:
+            return visit
+        return format_html(
+            "{}; with buffers {} to {}",
+            visit,
+            time_html(reservation.covers_from, provider),
+            time_html(reservation.covers_until, provider),
+        )
+
+    @admin.display(description="video link")
+    def video_link(self, reservation: Reservation) -> SafeString | str:
+        """The video visit's join link (given on confirmation; cleared when cancelled or moved), or "-"."""
+        if not reservation.video_url:
+            return "-"
+        return format_html(
+            '<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>',
+            reservation.video_url,
+            reservation.video_url,
+        )
 
     @admin.display(description="state", ordering="state")
     def state(self, reservation: Reservation) -> str:

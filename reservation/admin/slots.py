@@ -26,7 +26,13 @@ from reservation.admin.filters import MEDIA, SlotProviderFilter
 from reservation.admin.reservations import AppointmentWhenFilter, history_text
 from reservation.admin.search import SupportSearchMixin
 from reservation.models import Appointment, Reservation, SlotState
-from reservation.selectors import live_reservations_of, reservation_histories, slots_in_state, slots_with_state
+from reservation.selectors import (
+    live_reservations_of,
+    reservation_histories,
+    reservations_covering,
+    slots_in_state,
+    slots_with_state,
+)
 from reservation.services.withdrawal import MAX_WITHDRAW_IDS, availability_withdraw
 
 
@@ -157,11 +163,10 @@ class AppointmentAdmin(SupportSearchMixin, SupportAdmin):
 
     @admin.display(description="reservations")
     def reservations_with_history(self, slot: Appointment) -> SafeString | str:
-        """Every reservation of the slot, newest first, linked, with its state now and its history."""
+        """Every reservation that covers the slot (its own, or a visit over it), newest first, linked, with its
+        state now and its history."""
         now = timezone.now()
-        reservations = list(
-            Reservation.objects.filter(appointment=slot).select_related("client__user").order_by("-created_at", "-pk")
-        )
+        reservations = list(reservations_covering(slot))
         if not reservations:
             return "None: no one has reserved this slot."
         histories = reservation_histories(reservations, now)
