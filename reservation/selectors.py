@@ -31,7 +31,7 @@ from reservation.models import (
     VisitTypeOffer,
     WeeklyScheduleRange,
 )
-from reservation.models.appointment import covered_by
+from reservation.models.appointment import covered_by, uncovered
 from reservation.shifted import Shifted
 from reservation.timezones import get_zone, known_time_zone_names, local_date, local_day
 
@@ -67,13 +67,13 @@ def slots_in_state(
     CASE would evaluate it for every row). One query."""
     slots = Appointment.objects.all() if slots is None else slots
     reservations = Reservation.objects.all()
-    booked, held = covered_by(reservations.confirmed()), covered_by(reservations.held(now))
+    confirmed, held_now = reservations.confirmed(), reservations.held(now)
     bookable_from = now + rules.minimum_notice()
     if state is SlotState.BOOKED:
-        return slots.filter(booked)
+        return slots.filter(covered_by(confirmed))
     if state is SlotState.HELD:
-        return slots.filter(held).exclude(booked)
-    free = slots.exclude(booked).exclude(held)
+        return uncovered(slots.filter(covered_by(held_now)), confirmed)
+    free = uncovered(uncovered(slots, confirmed), held_now)
     if state is SlotState.OPEN:
         return free.filter(withdrawn_at__isnull=True, start_time__gte=bookable_from)
     if state is SlotState.WITHDRAWN:

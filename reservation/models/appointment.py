@@ -1,6 +1,7 @@
 """Appointment slot: one bookable interval of a provider's availability."""
 
 from datetime import datetime
+from typing import Any, TypeVar
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -41,11 +42,13 @@ LONGEST_COVER_SLOTS = 3 * MAX_SLOTS_PER_PART
 """A reservation covers at most a visit and two buffers of 96 slots each (the visit type's check constraint)."""
 
 
-def covered_by(reservations: ReservationQuerySet) -> Q:
-    """Whether one of ``reservations`` covers the outer slot: one of the slot itself (a single-slot reservation,
-    or a visit starting there: the index on the slot), or a visit of the slot's provider whose covered time
-    (its slots and buffers) overlaps the slot's (the partial index on visits' covers, bounded below by the
-    longest possible cover so that it reads a few days, not the provider's whole past).
+def covering(reservations: ReservationQuerySet) -> tuple[Exists, Exists]:
+    """The two ways one of ``reservations`` covers the outer slot, as separate EXISTS: one of the slot itself
+    (a single-slot reservation, or a visit starting there: the index on the slot), or a visit of the slot's
+    provider whose covered time (its slots and buffers) overlaps the slot's (the partial index on visits'
+    covers, bounded below by the longest possible cover so that it reads a few days, not the provider's whole
+    past). Exclude them one at a time (`uncovered`): PostgreSQL plans each NOT EXISTS as an index probe per
+    slot, whereas NOT (a OR b) made it hash every live reservation first, which grows with the table.
     """
     of_the_slot = reservations.filter(appointment=OuterRef("pk"))
     visits_over_it = reservations.filter(
@@ -55,7 +58,22 @@ def covered_by(reservations: ReservationQuerySet) -> Q:
         covers_from__lt=OuterRef("end_time"),
         covers_until__gt=OuterRef("start_time"),
     )
-    return Q(Exists(of_the_slot)) | Q(Exists(visits_over_it))
+    return Exists(of_the_slot), Exists(visits_over_it)
+
+
+def covered_by(reservations: ReservationQuerySet) -> Q:
+    """Whether one of ``reservations`` covers the outer slot (either way of `covering`)."""
+    of_the_slot, visits_over_it = covering(reservations)
+    return Q(of_the_slot) | Q(visits_over_it)
+
+
+_Slots = TypeVar("_Slots", bound=models.QuerySet[Any])
+
+
+def uncovered(slots: _Slots, reservations: ReservationQuerySet) -> _Slots:
+    """``slots`` without those one of ``reservations`` covers (each way of `covering` excluded on its own)."""
+    of_the_slot, visits_over_it = covering(reservations)
+    return slots.exclude(of_the_slot).exclude(visits_over_it)
 
 
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
@@ -63,7 +81,7 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
 
     def free(self, now: datetime) -> "AppointmentQuerySet":
         """Slots offered (not withdrawn) and covered by no live reservation at ``now``, whatever its notice."""
-        return self.filter(withdrawn_at__isnull=True).exclude(covered_by(Reservation.objects.live(now)))
+        return uncovered(self.filter(withdrawn_at__isnull=True), Reservation.objects.live(now))
 
     def available(self, now: datetime) -> "AppointmentQuerySet":
         """Slots a client may reserve at ``now``.
