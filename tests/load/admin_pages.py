@@ -91,13 +91,19 @@ def main() -> int:
             ),
             batch_size=5000,
         )
-        slot_ids = list(Appointment.objects.order_by("pk").values_list("pk", flat=True))
-        step = max(1, len(slot_ids) // args.reservations)
+        # bulk_create skips Reservation.save(), which fills a single-slot reservation's provider and times.
+        slots = list(Appointment.objects.order_by("pk").values_list("pk", "provider_id", "start_time", "end_time"))
+        step = max(1, len(slots) // args.reservations)
         Reservation.objects.bulk_create(
             (
                 Reservation(
                     client=clients[n],
-                    appointment_id=slot_ids[n * step],
+                    appointment_id=slots[n * step][0],
+                    provider_id=slots[n * step][1],
+                    starts_at=slots[n * step][2],
+                    ends_at=slots[n * step][3],
+                    covers_from=slots[n * step][2],
+                    covers_until=slots[n * step][3],
                     created_at=now - timedelta(minutes=10),
                     expires_at=now + timedelta(minutes=20),
                     confirmed_at=now - timedelta(minutes=5) if n % 2 else None,
