@@ -321,12 +321,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
 # Rate limits (django-ratelimit), counted in the "ratelimit" cache: Redis when REDIS_URL is set, as production
-# requires, so that every app server shares the counters. Rates are "count/period" (s, m, h, d).
+# requires, so that every app server shares the counters; its counters are atomic (api/http/counters.py). Rates are
+# "count/period" (s, m, h, d).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES: dict[str, Any] = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "ratelimit": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "ratelimit"}
+        {"BACKEND": "api.http.counters.RedisCounterCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "ratelimit"}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
     ),

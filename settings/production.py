@@ -65,7 +65,7 @@ PASSWORD_CHECK_LOCK_DIR = os.environ.get("PASSWORD_CHECK_LOCK_DIR", "/dev/shm" i
 # Rate limits must be shared by every app server: Redis is required.
 if not os.environ.get("REDIS_URL"):
     raise ImproperlyConfigured("REDIS_URL is required in production: rate limits are counted in Redis.")
-# django-ratelimit's list of "supported" caches predates Django's own RedisCache, whose incr is Redis's
-# atomic INCRBY: the warning does not apply.
+# django-ratelimit's list of "supported" caches predates Django's own RedisCache; ours (api/http/counters.py)
+# increments atomically on the server: the warning does not apply.
 SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "django_ratelimit.W001"]
 # --- end identity ---------------------------------------------------------------------------------------------

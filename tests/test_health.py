@@ -46,7 +46,7 @@ def test_readyz_names_redis_when_it_fails(client, settings):
     settings.CACHES = {
         **settings.CACHES,
         "ratelimit": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "api.http.counters.RedisCounterCache",
             # Nothing listens on port 1: refused at once.
             "LOCATION": "redis://127.0.0.1:1/0",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},

@@ -105,6 +105,24 @@ class PageRequest:
         )
 
 
+class PageEdge:
+    """An edge of a page (the connection's ``Edge`` type reads its ``node`` and ``cursor``): the cursor is signed
+    only when something reads it (an HMAC each, and most pages ask for no edge's cursor), then kept."""
+
+    __slots__ = ("_cursor", "kind", "node", "order", "values")
+
+    def __init__(self, node: Any, kind: str, order: Order, values: tuple[Any, ...]) -> None:
+        self.node, self.kind, self.order, self.values = node, kind, order, values
+        self._cursor: str | None = None
+
+    @property
+    def cursor(self) -> str:
+        """The node's opaque cursor (`api.core.cursors.encode_cursor`)."""
+        if self._cursor is None:
+            self._cursor = encode_cursor(self.kind, self.order, self.values)
+        return self._cursor
+
+
 @dataclass(frozen=True)
 class Keyset:
     """A `PageRequest` over one list: its order and the sort key values its cursors name."""
@@ -150,10 +168,7 @@ class Keyset:
         more = len(rows) > self.page.size
         if self.page.backward:
             page.reverse()
-        edges = [
-            connection_type.Edge(node=node, cursor=encode_cursor(self.kind, self.order, values))
-            for node, values in page
-        ]
+        edges = [PageEdge(node, self.kind, self.order, values) for node, values in page]
         before_page = (more if self.page.backward else beyond) or self.page.offset > 0
         after_page = beyond if self.page.backward else more
         page_info = PageInfo(
@@ -169,7 +184,7 @@ class Keyset:
         one ``EXISTS`` when a cursor is given."""
         rows = (
             queryset.filter(self.window())
-            .annotate(**self.order.annotations())
+            .annotate(**self.order.annotations(queryset.model))
             .order_by(*self.read_order.expressions())[self.page.offset : self.page.offset + self.rows_needed]
         )
         beyond_condition = self.beyond()

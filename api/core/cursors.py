@@ -19,11 +19,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import reduce
+from functools import cache, cached_property, reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import F, OrderBy, Q
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import F, Model, OrderBy, Q
 from django.utils.crypto import constant_time_compare, salted_hmac
 from graphql import GraphQLError
 
@@ -49,7 +50,7 @@ class Order:
 
     fields: tuple[str, ...]
 
-    @property
+    @cached_property
     def paths(self) -> tuple[str, ...]:
         """The field paths without their direction."""
         return tuple(field.removeprefix("-") for field in self.fields)
@@ -62,13 +63,18 @@ class Order:
         """The order as ORM expressions (for ``order_by`` and window functions)."""
         return [F(field[1:]).desc() if field.startswith("-") else F(field).asc() for field in self.fields]
 
-    def annotations(self) -> dict[str, F]:
-        """Annotations that bring each row's sort key values along (`values_of` reads them)."""
-        return {KEY_ANNOTATION.format(index): F(path) for index, path in enumerate(self.paths)}
+    def annotations(self, model: type[Model]) -> dict[str, F]:
+        """Annotations that bring each row's sort key values along (`values_of` reads them), for the paths that are
+        not already columns of ``model`` (a related field's, say); those are read from the row itself."""
+        return {
+            KEY_ANNOTATION.format(index): F(path)
+            for index, path in enumerate(self.paths)
+            if not _is_column(model, path)
+        }
 
-    def values_of(self, row: Any) -> tuple[Any, ...]:
-        """The sort key values of a row annotated with `annotations`."""
-        return tuple(getattr(row, KEY_ANNOTATION.format(index)) for index in range(len(self.fields)))
+    def values_of(self, row: Model) -> tuple[Any, ...]:
+        """The sort key values of a row of a queryset annotated with `annotations`."""
+        return tuple(getattr(row, attribute) for attribute in _attributes(self, type(row)))
 
     def after(self, values: Sequence[Any]) -> Q:
         """Rows strictly after ``values`` in this order: ``(a, b, id) > (va, vb, vid)``, direction by direction."""
@@ -78,6 +84,28 @@ class Order:
             lookup = "lt" if field.startswith("-") else "gt"
             terms.append(Q(**equal, **{f"{field.removeprefix('-')}__{lookup}": values[index]}))
         return reduce(or_, terms)
+
+
+@cache
+def _attributes(order: Order, model: type[Model]) -> tuple[str, ...]:
+    """The attributes of a row of ``model`` that hold its sort key values in ``order``: the column's own, or the
+    annotation's (`Order.annotations`)."""
+    return tuple(
+        path if _is_column(model, path) else KEY_ANNOTATION.format(index) for index, path in enumerate(order.paths)
+    )
+
+
+@cache
+def _is_column(model: type[Model], path: str) -> bool:
+    """Whether ``path`` names one of ``model``'s own non-relation columns (or its primary key), which every row of
+    a queryset of ``model`` carries as the attribute of that name."""
+    if path == "pk":
+        return True
+    try:
+        field = model._meta.get_field(path)
+    except FieldDoesNotExist:
+        return False
+    return bool(field.concrete and not field.is_relation and getattr(field, "attname", None) == path)
 
 
 def encode_cursor(kind: str, order: Order, values: Sequence[Any]) -> str:

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest, HttpResponse
 
 from api.auth.client_address import client_address
+from api.http.counters import RedisCounterCache
 
 logger = logging.getLogger("api")
 _KEY_PREFIX = "read-budget"
@@ -51,8 +53,7 @@ def charge(request: HttpRequest, cost: int) -> Spending | None:
     key = f"{_KEY_PREFIX}:{client_address(request)}:{window}"
     cache = caches[settings.RATELIMIT_USE_CACHE]
     try:
-        cache.add(key, 0, timeout=period + 5)
-        spent = int(cache.incr(key, cost))
+        spent = _spend(cache, key, cost, timeout=period + 5)
         if spent > limit:
             cache.decr(key, cost)
             return Spending(limit, max(0, limit - (spent - cost)), reset_at, refused=True)
@@ -62,6 +63,16 @@ def charge(request: HttpRequest, cost: int) -> Spending | None:
             logger.warning("Read budget not counted: the rate-limit cache is unreachable.", exc_info=True)
         return None
     return Spending(limit, limit - spent, reset_at, refused=False)
+
+
+def _spend(cache: BaseCache, key: str, cost: int, timeout: int) -> int:
+    """Add ``cost`` to the counter ``key`` (made with ``timeout`` seconds to live if new); the new total. On Redis
+    (`RedisCounterCache`) one round trip on every query; on another cache (a process's own, in development) add,
+    then incr."""
+    if isinstance(cache, RedisCounterCache):
+        return cache.spend(key, cost, timeout)
+    cache.add(key, 0, timeout=timeout)
+    return int(cache.incr(key, cost))
 
 
 def add_headers(response: HttpResponse, spending: Spending) -> None:

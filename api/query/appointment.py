@@ -11,7 +11,7 @@ from api.core.enums import ReservationStateEnum
 from api.core.errors import bad_user_input
 from api.core.filters import AppointmentFilter
 from api.core.ids import decode_global_id
-from api.core.loaders import Future
+from api.core.loaders import Future, source_only
 from api.core.loaders.pages import PageRequest, load_page
 from api.core.loaders.records import load_by_id, load_confirmed_reservation
 from api.core.node import Node
@@ -63,14 +63,17 @@ class AppointmentType(DjangoObjectType):
     )
 
     @staticmethod
+    @source_only
     def resolve_time_slot(appointment: Appointment, info: graphene.ResolveInfo, time_zone: str | None = None) -> Any:
         return in_zone(appointment.start_time, time_zone)
 
     @staticmethod
+    @source_only
     def resolve_end_time(appointment: Appointment, info: graphene.ResolveInfo, time_zone: str | None = None) -> Any:
         return in_zone(appointment.end_time, time_zone)
 
     @staticmethod
+    @source_only
     def resolve_withdrawn(appointment: Appointment, info: graphene.ResolveInfo) -> bool:
         return appointment.withdrawn_at is not None
 
@@ -142,8 +145,14 @@ class AppointmentQueries(graphene.ObjectType):
         now = context_of(info).now
         # In AppointmentFilter's order; providers (public) with the page.
         if visit_type_id is not None:
-            return visit_start_slots(visit_type_argument(visit_type_id), now).select_related("provider")
-        return Appointment.objects.available(now).select_related("provider")
+            slots = visit_start_slots(visit_type_argument(visit_type_id), now)
+        else:
+            slots = Appointment.objects.available(now)
+        return slots.select_related("provider").defer(*UNREAD_COLUMNS)
+
+
+# Columns no field of AppointmentType or ProviderType reads: left out of the page's rows (fewer values to load).
+UNREAD_COLUMNS = ("created_at", "provider__created_at")
 
 
 def visit_type_argument(global_id: str) -> VisitType:

@@ -112,9 +112,13 @@ def check_hold_limit(client: Client, now: datetime, field: str) -> None:
 
 
 def insert_reservation(**fields: object) -> Reservation:
-    """Insert a reservation; the database's own guard (the exclusion constraint) means SLOT_UNAVAILABLE."""
+    """Insert a reservation; the database's own guard (the exclusion constraint) means SLOT_UNAVAILABLE.
+
+    The refusal ends the service (nothing runs after it), so within a mutation's `all_or_nothing` the insert
+    needs no savepoint of its own: the mutation rolls everything back. Elsewhere `atomic` makes one.
+    """
     try:
-        with transaction.atomic():
+        with atomic():
             return Reservation.objects.create(**fields)
     except IntegrityError as error:
         raise DomainError(ErrorCode.SLOT_UNAVAILABLE, SLOT_TAKEN, "appointment_id") from error

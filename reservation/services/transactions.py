@@ -6,8 +6,9 @@ writes and only them. A caller that undoes everything it did when a service refu
 `api.core.mutation`) runs the services inside `all_or_nothing()`: they then join its one transaction without
 savepoints of their own, which spares two SQL statements per service, and a refusal rolls the whole of it back.
 
-Blocks that recover from an error and go on (an ``IntegrityError`` turned into a refusal) keep Django's
-``transaction.atomic()``: they need a real savepoint either way.
+Blocks that recover from an error and go on keep Django's ``transaction.atomic()``: they need a real savepoint
+either way. A block whose error becomes a refusal that ends the service (an ``IntegrityError`` turned into
+SLOT_UNAVAILABLE) can use `atomic()`: its caller's rollback undoes it.
 """
 
 from collections.abc import Iterator

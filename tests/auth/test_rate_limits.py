@@ -69,13 +69,13 @@ def redis_db() -> Iterator[redis.Redis]:
     caches_setting = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "ratelimit": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "api.http.counters.RedisCounterCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "ratelimit",
         },
     }
     with override_settings(CACHES=caches_setting, **LIMITS):
-        assert type(caches["ratelimit"]).__name__ == "RedisCache"
+        assert type(caches["ratelimit"]).__name__ == "RedisCounterCache"
         yield connection
     connection.flushdb()
     connection.close()
@@ -215,7 +215,7 @@ def test_redis_going_away_fails_closed_without_leaking_details(graphql, reservin
     first, _, slots = reserving_clients
     broken = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "ratelimit": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _closed_port_url()},
+        "ratelimit": {"BACKEND": "api.http.counters.RedisCounterCache", "LOCATION": _closed_port_url()},
     }
     with override_settings(CACHES=broken):
         body = graphql(

@@ -1,8 +1,9 @@
 """The exclusion constraint of migration 0002 is the last line of defence, whatever the code above it does.
 
 Every row here is written with `Reservation.objects.create` / `.update`, bypassing the services, except in
-the last test, which breaks the service's own check to show the constraint (and its mapping to
-SLOT_UNAVAILABLE) still holds. Interval of a reservation: ``[created_at, expires_at)`` while unconfirmed,
+the last two tests, which break the service's own check to show the constraint (and its mapping to
+SLOT_UNAVAILABLE, by the service and through the API) still holds. Interval of a reservation:
+``[created_at, expires_at)`` while unconfirmed,
 ``[created_at, infinity)`` once confirmed.
 """
 
@@ -14,9 +15,10 @@ from django.utils import timezone
 
 from reservation import rules
 from reservation.errors import DomainError, ErrorCode
-from reservation.models import Reservation, ReservationQuerySet
+from reservation.models import Reservation, ReservationEvent, ReservationQuerySet
 from reservation.services.reservations import reservation_create
 from tests.factories import NOW, make_client, make_provider, make_reservation, make_slot
+from tests.graphql import hold, refused, reservation_gid, succeeded
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db]
 
@@ -135,3 +137,18 @@ def test_service_maps_the_constraint_to_slot_unavailable_when_its_own_check_miss
     assert excinfo.value.code is ErrorCode.SLOT_UNAVAILABLE
     assert isinstance(excinfo.value.__cause__, IntegrityError)
     assert list(Reservation.objects.filter(appointment_id=first.appointment_id)) == [first]
+
+
+def test_the_mutation_answers_the_constraint_as_slot_unavailable_and_writes_nothing(monkeypatch, graphql):
+    """Through reservationCreate, whose transaction the service joins without a savepoint of its own: the
+    constraint's error aborts that transaction, the mutation rolls all of it back and answers a typed refusal."""
+    start = (timezone.now() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+    slot = make_slot(make_provider(), start)
+    first = succeeded(hold(graphql, make_client(), slot))
+    monkeypatch.setattr(ReservationQuerySet, "live", lambda self, now: self.none())
+    events_before = ReservationEvent.objects.count()
+
+    assert refused(hold(graphql, make_client("Bob"), slot)) == ("SLOT_UNAVAILABLE", "appointmentId")
+
+    assert [reservation_gid(r) for r in Reservation.objects.filter(appointment=slot)] == [first["id"]]
+    assert ReservationEvent.objects.count() == events_before

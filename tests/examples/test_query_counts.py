@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 
+from api.auth.tokens import issue_access_token
 from reservation.models import (
     ENDED_STATES,
     Appointment,
@@ -33,8 +34,17 @@ from reservation.models import (
 )
 from reservation.services.schedules import weekly_schedule_set
 from tests.examples import EXAMPLES, Example, assert_no_errors, example
-from tests.factories import MORNINGS, NOW, make_client, make_provider, make_reservation, make_visit_type, refreshed
-from tests.graphql import bearer
+from tests.factories import (
+    MORNINGS,
+    NOW,
+    make_client,
+    make_provider,
+    make_reservation,
+    make_slot,
+    make_visit_type,
+    refreshed,
+)
+from tests.graphql import bearer, slot_gid
 
 SIZES = (5, 500)
 SLOTS_PER_PROVIDER = 50
@@ -93,6 +103,14 @@ EXPECTED_AUTH = {
     # The token's user with their profile; the client profile (DataLoader).
     "12_viewer as a client": 2,
 }
+
+# reservationCreate (example 05) sent by a client. The token's user with their profile and revocation marker;
+# BEGIN (the mutation's); the slot's row, locked; the client's row, locked; whether a live reservation covers the
+# slot; whether the client has one overlapping it; how many holds the client has; INSERT of the hold, with no
+# savepoint of its own (a constraint error refuses and the mutation rolls back); INSERT of its history's event;
+# COMMIT; then the payload's client, slot and provider (one DataLoader each). On SQLite the same (its BEGIN is
+# IMMEDIATE, the settings' transaction mode).
+EXPECTED_RESERVATION_CREATE = 13
 
 pytestmark = pytest.mark.django_db(transaction=True, reset_sequences=True)
 
@@ -175,6 +193,13 @@ def test_every_example_query_is_measured() -> None:
 
 
 def post_counting(operation: Example, token: str | None = None, **overrides: Any) -> tuple[dict[str, Any], int]:
+    data, count, _ = post_listing(operation, token, **overrides)
+    return data, count
+
+
+def post_listing(
+    operation: Example, token: str | None = None, **overrides: Any
+) -> tuple[dict[str, Any], int, list[str]]:
     """The data of ``operation`` sent over HTTP (with ``token`` as bearer token, if any) and its SQL query count."""
     with CaptureQueriesContext(connection) as context:
         response = HttpClient().post(
@@ -185,7 +210,8 @@ def post_counting(operation: Example, token: str | None = None, **overrides: Any
         )
     body = response.json()
     assert_no_errors(operation, body)
-    return body["data"][operation.field], len(context.captured_queries)
+    statements = [query["sql"] for query in context.captured_queries]
+    return body["data"][operation.field], len(statements), statements
 
 
 def test_token_examples_query_counts(frozen) -> None:
@@ -252,3 +278,18 @@ def test_example_queries_never_write_even_when_a_schedule_is_due(client, staff_u
         assert [sql for sql in statements if not sql.startswith("SELECT") or "FOR UPDATE" in sql] == [], operation.name
 
     assert refreshed(provider).schedule_published_until == published
+
+
+def test_reservation_create_example_query_count(frozen) -> None:
+    """reservationCreate (example 05) sent by a client takes the statements of `EXPECTED_RESERVATION_CREATE`."""
+    client = make_client("Margaret", "Hamilton")
+    client.user = User.objects.create_user("margaret")
+    client.save(update_fields=["user"])
+    slot = make_slot(make_provider(), NOW + timedelta(days=2))
+    token, _ = issue_access_token(client.user)
+
+    data, count, statements = post_listing(example("reservationCreate"), token, appointmentId=slot_gid(slot))
+
+    assert data["errors"] == []
+    listing = "\n".join(f"  {sql[:120]}" for sql in statements)
+    assert count == EXPECTED_RESERVATION_CREATE, listing

@@ -33,7 +33,7 @@ def cache_settings(location: str) -> dict[str, Any]:
     return {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "ratelimit": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "api.http.counters.RedisCounterCache",
             "LOCATION": location,
             "KEY_PREFIX": "ratelimit",
         },
@@ -49,7 +49,7 @@ def redis_db() -> Iterator[redis.Redis]:
         missing(f"Redis at {REDIS_URL}")
     connection.flushdb()
     with override_settings(CACHES=cache_settings(REDIS_URL), GRAPHQL_READ_BUDGET_POINTS=100):
-        assert type(caches["ratelimit"]).__name__ == "RedisCache"
+        assert type(caches["ratelimit"]).__name__ == "RedisCounterCache"
         yield connection
     connection.flushdb()
     connection.close()

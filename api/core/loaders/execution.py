@@ -16,39 +16,40 @@ What differs from upstream, beyond type hints:
   field is checked for null too;
 - mutations run serially to the end: a mutation's payload, futures included, is complete before the next
   mutation of the document runs;
-- each deferred callback is queued once, not once per future.
+- each deferred callback is queued once, not once per future;
+- what a field needs that is the same for every object of a list (its definition, resolver, arguments, the type
+  it unwraps to) is worked out once per operation (`plans.FieldPlan`), and leaves that need no resolve info
+  (graphene's default resolver, a node's relay ``id``, a `plans.source_only` resolver) are read and serialized
+  without building one, falling back to the full path for a null or an error.
 """
 
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import partial
 from typing import Any, cast
 
-from graphene.types.resolver import dict_or_attr_resolver
+from django.utils.functional import SimpleLazyObject
 from graphql import (
     ExecutionContext as BaseExecutionContext,
 )
 from graphql import (
     FieldNode,
-    GraphQLEnumType,
     GraphQLError,
-    GraphQLField,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
-    GraphQLScalarType,
     OperationDefinitionNode,
     is_non_null_type,
     located_error,
 )
-from graphql.execution.execute import get_field_def
+from graphql.execution.execute import invalid_return_type_error
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, is_iterable
 
 from .futures import Future, then
+from .plans import FieldPlan, checks_class_only, plan_field
 
 Fields = dict[str, list[FieldNode]]
 
@@ -103,6 +104,8 @@ class ExecutionContext(BaseExecutionContext):
         A non-null root field's error raises here, and graphql-core reports the whole ``data`` as null.
         """
         self._deferred, self._queued = deque(), set()
+        self._field_plans: dict[tuple[GraphQLObjectType, int], tuple[Fields, list[FieldPlan]]] = {}
+        self._type_checks: dict[tuple[GraphQLObjectType, type], bool] = {}
         result = super().execute_operation(operation, root_value)
         self._run_deferred()
         if isinstance(result, Future):
@@ -133,17 +136,19 @@ class ExecutionContext(BaseExecutionContext):
         """The values of ``fields``, in order: a dict, or a future of it while some are pending."""
         results: dict[str, Any] = {}
         pending: list[Future[Any]] = []
-        for response_name, field_nodes in fields.items():
-            field_path = Path(path, response_name, parent_type.name)
-            result = self.execute_field(parent_type, source_value, field_nodes, field_path)
-            if result is Undefined:
-                continue
+        for plan in self._plans(parent_type, fields):
+            if plan.shortcut is not None:
+                value = plan.shortcut.value_of(source_value)
+                if value is not None:
+                    results[plan.response_name] = value
+                    continue  # else the full path, for its null or its error
+            result = self._run(plan, source_value, Path(path, plan.response_name, parent_type.name))
             if isinstance(result, Future):
                 if result.done():
                     result = result.result()  # raises the error of a non-null field: its parent is null
                 else:
                     pending.append(result)
-            results[response_name] = result
+            results[plan.response_name] = result
         if not pending:
             return results
         return _when_all(pending, lambda: {name: _value(value) for name, value in results.items()})
@@ -153,16 +158,14 @@ class ExecutionContext(BaseExecutionContext):
     ) -> Any:
         """The values of a mutation's root fields: each one complete, its futures settled, before the next runs."""
         results: dict[str, Any] = {}
-        for response_name, field_nodes in fields.items():
-            field_path = Path(path, response_name, parent_type.name)
-            result = self.execute_field(parent_type, source_value, field_nodes, field_path)
+        for plan in self._plans(parent_type, fields):
+            result = self._run(plan, source_value, Path(path, plan.response_name, parent_type.name))
             if isinstance(result, Future):
                 self._run_deferred()
                 if not result.done():
                     raise RuntimeError("Deferred GraphQL execution left a future unsettled.")
                 result = result.result()
-            if result is not Undefined:
-                results[response_name] = result
+            results[plan.response_name] = result
         return results
 
     def execute_field(
@@ -172,29 +175,69 @@ class ExecutionContext(BaseExecutionContext):
 
         As graphql-core's, except that the resolver may return a `Future`.
         """
-        field_def = get_field_def(self.schema, parent_type, field_nodes[0])
-        if not field_def:
-            return Undefined
-        if self.middleware_manager is None:
-            leaf = _plain_leaf(field_def)
-            if leaf is not None:
-                value = leaf.value_of(source)
-                if value is not None and value is not Undefined:
-                    return value  # else the full path below, for its error or null
-        return_type = field_def.type
-        resolve_fn = field_def.resolve or self.field_resolver
-        if self.middleware_manager:
-            resolve_fn = self.middleware_manager.get_field_resolver(resolve_fn)
-        info = self.build_resolve_info(field_def, field_nodes, parent_type, path)
+        plan = plan_field(
+            self.schema,
+            parent_type,
+            str(path.key),
+            field_nodes,
+            self.field_resolver,
+            self.middleware_manager,
+            self.variable_values,
+        )
+        return Undefined if plan is None else self._run(plan, source, path)
+
+    def _plans(self, parent_type: GraphQLObjectType, fields: Fields) -> list[FieldPlan]:
+        """The plans of ``fields`` on ``parent_type``, made on first use in this operation.
+
+        Keyed on the ``fields`` dict itself: graphql-core collects each selection's fields once per operation
+        (``collect_subfields``'s cache), so every object of a list passes the same dict; the dict is kept with its
+        plans so that its id is not reused.
+        """
+        key = (parent_type, id(fields))
+        known = self._field_plans.get(key)
+        if known is not None:
+            return known[1]
+        plans = [
+            plan
+            for name, nodes in fields.items()
+            if (
+                plan := plan_field(
+                    self.schema,
+                    parent_type,
+                    name,
+                    nodes,
+                    self.field_resolver,
+                    self.middleware_manager,
+                    self.variable_values,
+                )
+            )
+            is not None
+        ]
+        self._field_plans[key] = (fields, plans)
+        return plans
+
+    def _run(self, plan: FieldPlan, source: Any, path: Path) -> Any:
+        """Execute the field of ``plan`` on ``source``: its completed value, or a future of it."""
+        field_nodes, return_type = plan.field_nodes, plan.return_type
+        info = self.build_resolve_info(plan.definition, field_nodes, plan.parent_type, path)
         try:
-            args = get_argument_values(field_def, field_nodes[0], self.variable_values) if field_def.args else {}
-            result = resolve_fn(source, info, **args)
+            arguments = plan.arguments
+            if arguments is None:
+                arguments = get_argument_values(plan.definition, field_nodes[0], self.variable_values)
+            result = plan.resolve(source, info, **arguments)
             if isinstance(result, Future):
                 if not result.done():
                     self._defer(result)
                     return self._complete_later(result, return_type, field_nodes, info, path)
                 result = result.result()
-            completed = self.complete_value(return_type, field_nodes, info, path, result)
+            serialized = plan.serialize_leaf(result)
+            if serialized is not Undefined:
+                return serialized
+            if plan.object_type is not None and result is not None and not isinstance(result, Exception):
+                # Never null, so a non-null field needs no check: straight to the object's fields.
+                completed = self.complete_object_value(plan.object_type, field_nodes, info, path, result)
+            else:
+                completed = self.complete_value(return_type, field_nodes, info, path, result)
             if isinstance(completed, Future):
                 return self._guard(completed, return_type, field_nodes, path)
             return completed
@@ -221,6 +264,27 @@ class ExecutionContext(BaseExecutionContext):
                 return then(completed, partial(_not_null, info))
             return _not_null(info, completed)
         return super().complete_value(return_type, field_nodes, info, path, result)
+
+    def complete_object_value(
+        self,
+        return_type: GraphQLObjectType,
+        field_nodes: list[FieldNode],
+        info: GraphQLResolveInfo,
+        path: Path,
+        result: Any,
+    ) -> Any:
+        """As graphql-core's; graphene-django's ``is_type_of`` is asked once per class of value in an operation."""
+        if return_type.is_type_of is None or type(result) is SimpleLazyObject:
+            return super().complete_object_value(return_type, field_nodes, info, path, result)
+        key = (return_type, type(result))
+        is_type = self._type_checks.get(key)
+        if is_type is None:
+            is_type = bool(return_type.is_type_of(result, info))
+            if checks_class_only(return_type):
+                self._type_checks[key] = is_type
+        if not is_type:
+            raise invalid_return_type_error(return_type, result, field_nodes)
+        return self.execute_fields(return_type, result, path, self.collect_subfields(return_type, field_nodes))
 
     def complete_list_value(
         self,
@@ -322,55 +386,6 @@ class ExecutionContext(BaseExecutionContext):
             outcome.set_exception(propagated)
         else:
             outcome.set_result(None)
-
-
-@dataclass(frozen=True)
-class _PlainLeaf:
-    """A scalar or enum field without arguments whose resolver is graphene's default (an attribute or key of its
-    source of the same name): its value is the source's attribute, serialized, with nothing else to run."""
-
-    attribute: str
-    default: Any
-    serialize: Callable[[Any], Any]
-
-    def value_of(self, source: Any) -> Any:
-        """The serialized value, or None when the full path must run (null, or an error to report)."""
-        try:
-            if isinstance(source, dict):
-                raw = source.get(self.attribute, self.default)
-            else:
-                raw = getattr(source, self.attribute, self.default)
-            if raw is None or isinstance(raw, Future | Exception):
-                return None
-            serialized = self.serialize(raw)
-        except Exception:  # noqa: BLE001 - the full path reports it as a field error
-            return None
-        return None if serialized is Undefined else serialized
-
-
-_plain_leaves: dict[int, tuple[GraphQLField, _PlainLeaf | None]] = {}
-
-
-def _plain_leaf(field: GraphQLField) -> _PlainLeaf | None:
-    """``field``'s `_PlainLeaf` if it is one, else None; worked out once per field of the schema (by identity: the
-    schema's fields live as long as the process, and each is kept here so that its id is never reused)."""
-    known = _plain_leaves.get(id(field))
-    if known is not None:
-        return known[1]
-    leaf: _PlainLeaf | None = None
-    resolve = field.resolve
-    leaf_type = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
-    if (
-        not field.args
-        and isinstance(resolve, partial)
-        and resolve.func is dict_or_attr_resolver
-        and len(resolve.args) == 2
-        and not resolve.keywords
-        and isinstance(leaf_type, GraphQLScalarType | GraphQLEnumType)
-    ):
-        leaf = _PlainLeaf(resolve.args[0], resolve.args[1], leaf_type.serialize)
-    _plain_leaves[id(field)] = (field, leaf)
-    return leaf
 
 
 def _not_null(info: GraphQLResolveInfo, value: Any) -> Any:

@@ -61,14 +61,14 @@ def load_page(
         return scope(queryset(), viewer)
 
     def batch(parent_ids: list[int]) -> list[tuple[list[Row], bool]]:
+        listed = children()
         rows = (
-            children()
-            .filter(**{f"{parent_field}__in": parent_ids})
+            listed.filter(**{f"{parent_field}__in": parent_ids})
             .filter(keyset.window())
             .annotate(
                 _parent_id=F(parent_field),
                 _rank=Window(DenseRank(), partition_by=[F(parent_field)], order_by=keyset.read_order.expressions()),
-                **keyset.order.annotations(),
+                **keyset.order.annotations(listed.model),
             )
             .filter(_rank__lte=keyset.rows_needed)
             .order_by("_parent_id", "_rank")

@@ -7,8 +7,22 @@ States and availability are judged at the request's instant under a frozen clock
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from graphql import GraphQLObjectType, get_named_type, is_leaf_type, is_required_argument
 
-from tests.factories import NOW, SLOT_DAY, gid, make_client, make_provider, make_reservation, make_slot
+from api.schema import schema
+from reservation.models import VisitTypeOffer
+from tests.factories import (
+    NOW,
+    SLOT_DAY,
+    gid,
+    make_client,
+    make_provider,
+    make_reservation,
+    make_slot,
+    make_visit_type,
+)
 from tests.graphql import data, node_ids
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
@@ -160,3 +174,41 @@ def test_appointment_without_a_booking_has_no_confirmed_reservation(graphql):
 
     assert result["confirmedReservation"] is None
     assert len(result["reservations"]["edges"]) == 1
+
+
+def every_leaf(type_name: str) -> str:
+    """Every scalar and enum field of ``type_name`` that needs no argument, as a selection."""
+    graphql_type = schema.graphql_schema.get_type(type_name)
+    assert isinstance(graphql_type, GraphQLObjectType)
+    return " ".join(
+        name
+        for name, field in graphql_type.fields.items()
+        if is_leaf_type(get_named_type(field.type))
+        and not any(is_required_argument(argument) for argument in field.args.values())
+    )
+
+
+@pytest.mark.parametrize("with_visit_type", [False, True], ids=["slots", "visit starts"])
+def test_available_appointments_read_every_field_of_slots_and_providers_without_a_query_per_row(
+    graphql, with_visit_type
+):
+    """The page leaves out the columns no field reads (`api.query.appointment.UNREAD_COLUMNS`): asking for every
+    field of the slots and their providers loads nothing more, row by row (the same queries for 1 and 4 rows)."""
+    provider = make_provider()
+    visit_type = make_visit_type("Check-up", slots=1)
+    VisitTypeOffer.objects.create(visit_type=visit_type, provider=provider)
+    argument = f'(visitTypeId: "{gid("VisitTypeType", visit_type.pk)}")' if with_visit_type else ""
+    document = (
+        f"{{ availableAppointments{argument} {{ edges {{ node {{ {every_leaf('AppointmentType')}"
+        f" provider {{ {every_leaf('ProviderType')} }} }} }} }} }}"
+    )
+    counts = []
+    for index in range(4):
+        make_slot(provider, DAY_AFTER + timedelta(minutes=15 * index))
+        if index in (0, 3):
+            with CaptureQueriesContext(connection) as captured:
+                result = data(graphql, document)
+            assert len(result["availableAppointments"]["edges"]) == index + 1
+            counts.append(len(captured.captured_queries))
+
+    assert counts[0] == counts[1], counts
