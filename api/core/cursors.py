@@ -67,9 +67,9 @@ class Order:
         """Annotations that bring each row's sort key values along (`values_of` reads them), for the paths that are
         not already columns of ``model`` (a related field's, say); those are read from the row itself."""
         return {
-            KEY_ANNOTATION.format(index): F(path)
-            for index, path in enumerate(self.paths)
-            if not _is_column(model, path)
+            attribute: F(path)
+            for attribute, path in zip(_attributes(self, model), self.paths, strict=True)
+            if attribute != path
         }
 
     def values_of(self, row: Model) -> tuple[Any, ...]:

@@ -21,6 +21,10 @@ from api.query.schedule import SlotSource
 from reservation.models import Appointment, Provider, Reservation, ReservationState, VisitType
 from reservation.selectors import visit_start_slots
 
+# Columns no field of AppointmentType or ProviderType reads: left out of availableAppointments' rows (fewer values to
+# load; tests/api/query/test_appointment.py asks for every field and checks that no query is made per row).
+UNREAD_COLUMNS = ("created_at", "provider__created_at")
+
 
 class AppointmentType(DjangoObjectType):
     """An appointment slot: 15 minutes of a provider's availability, in UTC."""
@@ -149,10 +153,6 @@ class AppointmentQueries(graphene.ObjectType):
         else:
             slots = Appointment.objects.available(now)
         return slots.select_related("provider").defer(*UNREAD_COLUMNS)
-
-
-# Columns no field of AppointmentType or ProviderType reads: left out of the page's rows (fewer values to load).
-UNREAD_COLUMNS = ("created_at", "provider__created_at")
 
 
 def visit_type_argument(global_id: str) -> VisitType:
