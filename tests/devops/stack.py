@@ -85,6 +85,15 @@ def give_to_postgres_user(path: Path) -> None:
         shutil.chown(path, "postgres", "postgres")
 
 
+def readable_copy(script: Path, base: Path) -> Path:
+    """``script`` copied into ``base``: the postgres user may not be able to enter the checkout (a clone inside
+    a 0700 directory, as ``mktemp -d`` makes), but it can read the stack's own directory."""
+    copy = base / script.name
+    shutil.copyfile(script, copy)
+    copy.chmod(0o755)
+    return copy
+
+
 @dataclass
 class PostgreSQL:
     """A throwaway PostgreSQL server (trust auth) with the project's schema migrated into database `reservation`."""
@@ -233,7 +242,16 @@ def start_replica(base: Path, primary: PostgreSQL) -> PostgreSQL:
     }
     log = open(base / "postgresql.log", "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
-        ["sh", str(REPLICA_ENTRYPOINT), "-k", str(base), "-c", "fsync=off", "-c", "max_connections=50"],
+        [
+            "sh",
+            str(readable_copy(REPLICA_ENTRYPOINT, base)),
+            "-k",
+            str(base),
+            "-c",
+            "fsync=off",
+            "-c",
+            "max_connections=50",
+        ],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -308,7 +326,7 @@ def start_pgbouncer(base: Path, postgresql: PostgreSQL, pool_size: int, **extra:
                 "/usr/bin/env",
                 *[f"{k}={v}" for k, v in env.items() if k.startswith(("POSTGRES_", "PGBOUNCER_", "DATABASE_"))],
                 "sh",
-                str(PGBOUNCER_ENTRYPOINT),
+                str(readable_copy(PGBOUNCER_ENTRYPOINT, base)),
             ]
         ),
         stdout=log,
