@@ -52,6 +52,13 @@ bind: list[str] = [os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")]
 workers: int = _env_int("GUNICORN_WORKERS", 2 * _cpu_count() + 1)
 worker_class: str = "gthread"
 threads: int = _env_int("GUNICORN_THREADS", 4)
+# Connections a worker takes at once: requests in progress and queued for its threads, plus idle kept-alive ones
+# (at most this minus threads; past that, responses say "Connection: close"). gunicorn's default, 1000, let the
+# first worker to wake accept a whole burst: 50 reservations at once went 29 to 50 to one process, which runs
+# Python on one core (its GIL) while the others idled, and p99 was ~340 ms. Twice the threads leaves the rest in
+# the kernel's queue for the next worker with room: 8 to 18 each, p99 ~265 ms (docs/performance.md). nginx's
+# keepalive pool (16 per nginx worker) fits: 4 idle connections per worker, 20 per app server on 2 CPUs.
+worker_connections: int = _env_int("GUNICORN_WORKER_CONNECTIONS", 2 * threads)
 
 # Recycle a worker after this many requests (with jitter so that they do not
 # all restart at once): bounds the effect of slow memory growth.

@@ -2,12 +2,14 @@
 
 import http.client
 import json
+import selectors
+import socket
 import statistics
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 
 @dataclass(frozen=True)
@@ -112,29 +114,94 @@ def throughput(port: int, request: Request, concurrency: int, seconds: float) ->
     return sum(done) / (time.monotonic() - began), sum(failed)
 
 
+AT_ONCE_TIMEOUT_SECONDS = 60
+
+
 def at_once(port: int, requests: list[Request], check: Callable[[int, bytes], None]) -> list[float]:
-    """Send every request at the same moment, each from its own client thread and connection; their latencies."""
-    barrier = threading.Barrier(len(requests))
+    """Send every request at the same moment, each on a new connection of its own; their latencies in ms, from that
+    moment until the whole response is read. ``check(status, body)`` each answer.
+
+    One thread drives every connection (non-blocking sockets and a selector): fifty client threads on the same two
+    cores as the server spent CPU the server then lacked and, waiting for the GIL to read their clocks, added their
+    own delays to what they measured. Each request says ``Connection: close``, so an answer ends when the server
+    closes.
+    """
+    selector = selectors.DefaultSelector()
+    payloads = [_http_bytes(port, request) for request in requests]
+    sent = [0] * len(requests)
+    received: list[list[bytes]] = [[] for _ in requests]
     timings: list[float] = [0.0] * len(requests)
-    errors: list[BaseException] = []
-
-    def client(index: int) -> None:
-        connection = Connection(port)
-        try:
-            barrier.wait()
-            elapsed, status, body = connection.send(requests[index])
-            check(status, body)
-            timings[index] = elapsed
-        except BaseException as error:  # noqa: BLE001 - reported by the caller
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=client, args=(index,)) for index in range(len(requests))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise RuntimeError(f"{len(errors)} of {len(requests)} requests failed: {errors[0]}")
+    began = time.perf_counter()
+    for index in range(len(requests)):
+        client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        client.setblocking(False)
+        client.connect_ex(("127.0.0.1", port))  # in progress: writable once connected
+        selector.register(client, selectors.EVENT_WRITE, index)
+    pending = len(requests)
+    deadline = began + AT_ONCE_TIMEOUT_SECONDS
+    try:
+        while pending:
+            ready = selector.select(timeout=max(0.0, deadline - time.perf_counter()))
+            if not ready:
+                raise RuntimeError(f"{pending} of {len(requests)} unanswered after {AT_ONCE_TIMEOUT_SECONDS} s")
+            for key, _ in ready:
+                client, index = cast(socket.socket, key.fileobj), cast(int, key.data)
+                if sent[index] < len(payloads[index]):
+                    sent[index] += client.send(payloads[index][sent[index] :])
+                    if sent[index] == len(payloads[index]):
+                        selector.modify(client, selectors.EVENT_READ, index)
+                    continue
+                chunk = client.recv(65536)
+                if chunk:
+                    received[index].append(chunk)
+                    continue
+                timings[index] = (time.perf_counter() - began) * 1000
+                selector.unregister(client)
+                client.close()
+                pending -= 1
+    finally:
+        for key in list(selector.get_map().values()):
+            cast(socket.socket, key.fileobj).close()
+        selector.close()
+    for answer in received:
+        status, body = _parse_response(b"".join(answer))
+        check(status, body)
     return timings
+
+
+def _http_bytes(port: int, request: Request) -> bytes:
+    """``request`` as an HTTP/1.1 POST with a JSON body that asks the server to close the connection after it."""
+    body = json.dumps(request.body).encode()
+    headers = {
+        "Host": f"127.0.0.1:{port}",
+        "Content-Type": "application/json",
+        "Content-Length": str(len(body)),
+        "Connection": "close",
+        **request.headers,
+    }
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return f"POST {request.path} HTTP/1.1\r\n{head}\r\n".encode("latin-1") + body
+
+
+def _parse_response(raw: bytes) -> tuple[int, bytes]:
+    """The status and body of a whole HTTP/1.1 response read until the server closed (Content-Length or chunked)."""
+    head, separator, body = raw.partition(b"\r\n\r\n")
+    if not separator:
+        raise RuntimeError(f"no HTTP response: {raw[:200]!r}")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split()[1])
+    headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(b":") for line in lines[1:])}
+    if headers.get(b"transfer-encoding", b"").lower() == b"chunked":
+        body = _unchunked(body)
+    return status, body
+
+
+def _unchunked(body: bytes) -> bytes:
+    parts: list[bytes] = []
+    while True:
+        size_line, _, rest = body.partition(b"\r\n")
+        size = int(size_line.split(b";")[0], 16)
+        if size == 0:
+            return b"".join(parts)
+        parts.append(rest[:size])
+        body = rest[size + 2 :]

@@ -57,7 +57,10 @@ class ReservationQuerySet(models.QuerySet["Reservation"]):
         return self.filter(confirmed_at__isnull=True, ended_at__isnull=True, expires_at__lte=now)
 
     def live(self, now: datetime) -> "ReservationQuerySet":
-        """Reservations that occupy their slot at ``now``: not ended, and confirmed or held and not expired."""
+        """Reservations that occupy their slot at ``now``: not ended, and confirmed or held and not expired.
+
+        The same rule is written out in SQL in the hold's checks (`reservation.services.reservations.check_room`)
+        and in the exclusion constraint (migration 0005): a change here changes them too."""
         return self.filter(Q(confirmed_at__isnull=False) | Q(expires_at__gt=now), ended_at__isnull=True)
 
     def in_state(self, state: ReservationState, now: datetime) -> "ReservationQuerySet":

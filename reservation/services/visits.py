@@ -28,10 +28,9 @@ from reservation.services.reservations import (
     _record as record_event,
 )
 from reservation.services.reservations import (
-    check_client_free,
-    check_hold_limit,
     check_movable,
     check_notice,
+    check_room,
     insert_reservation,
     move_booking,
 )
@@ -228,8 +227,7 @@ def visit_hold(
         client = lock_client(client_id)
         now = timezone.now()  # read once the locks are held
         _check_window(visit_type, cover, now)
-        check_client_free(client, cover.starts_at, cover.ends_at, now, field=FIELD, moving=None)
-        check_hold_limit(client, now, FIELD)
+        check_room(client, cover.starts_at, cover.ends_at, now, field=FIELD, new_hold=True)
         chosen = _choose(visit_type, candidates, cover, now)
         hold = insert_reservation(
             **_visit_fields(visit_type, chosen, cover, client),
@@ -286,6 +284,6 @@ def visit_reschedule(*, reservation_id: int, appointment_id: int, actor: Actor =
         if new_slot.pk == booking.appointment_id:
             raise DomainError(ErrorCode.SLOT_UNAVAILABLE, "The booking is already in this slot.", FIELD)
         _check_window(visit_type, cover, now)
-        check_client_free(client, cover.starts_at, cover.ends_at, now, field=FIELD, moving=booking)
+        check_room(client, cover.starts_at, cover.ends_at, now, field=FIELD, moving=booking)
         chosen = _choose(visit_type, candidates, cover, now, moving=booking)
         return move_booking(booking, now, actor, **_visit_fields(visit_type, chosen, cover, client))

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from reservation import rules
 from reservation.errors import DomainError, ErrorCode
-from reservation.models import Reservation, ReservationEvent, ReservationQuerySet
+from reservation.models import Reservation, ReservationEvent
+from reservation.services import reservations
 from reservation.services.reservations import reservation_create
 from tests.factories import NOW, make_client, make_provider, make_reservation, make_slot
 from tests.graphql import hold, refused, reservation_gid, succeeded
@@ -129,7 +130,7 @@ def test_service_maps_the_constraint_to_slot_unavailable_when_its_own_check_miss
     # The service reads the real clock: this slot passes its 24-hour notice rule.
     start = (timezone.now() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
     first = reservation_create(client_id=make_client().pk, appointment_id=make_slot(make_provider(), start).pk)
-    monkeypatch.setattr(ReservationQuerySet, "live", lambda self, now: self.none())
+    monkeypatch.setattr(reservations, "check_room", lambda *args, **kwargs: None)
 
     with pytest.raises(DomainError) as excinfo:
         reservation_create(client_id=make_client("Bob").pk, appointment_id=first.appointment_id)
@@ -145,7 +146,7 @@ def test_the_mutation_answers_the_constraint_as_slot_unavailable_and_writes_noth
     start = (timezone.now() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
     slot = make_slot(make_provider(), start)
     first = succeeded(hold(graphql, make_client(), slot))
-    monkeypatch.setattr(ReservationQuerySet, "live", lambda self, now: self.none())
+    monkeypatch.setattr(reservations, "check_room", lambda *args, **kwargs: None)
     events_before = ReservationEvent.objects.count()
 
     assert refused(hold(graphql, make_client("Bob"), slot)) == ("SLOT_UNAVAILABLE", "appointmentId")

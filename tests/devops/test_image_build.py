@@ -104,3 +104,15 @@ def test_a_dead_worker_stops_counting_in_the_live_gauges(tmp_path, monkeypatch):
 
     assert not (tmp_path / "gauge_livesum_4242.db").exists()
     assert config["accesslog"] is None  # one JSON line per request comes from the app itself
+
+
+def test_a_worker_takes_at_most_twice_its_threads_connections_so_a_burst_is_spread_over_the_workers(monkeypatch):
+    """gunicorn's default (1000) let one gthread worker accept a whole burst and run it on one core (its GIL)."""
+    monkeypatch.setenv("GUNICORN_THREADS", "3")
+    config = runpy.run_path(str(ROOT / "devops/gunicorn.conf.py"))
+    assert (config["threads"], config["worker_connections"]) == (3, 6)
+    # Room for kept-alive connections (nginx's pool) beside the threads' own.
+    assert config["worker_connections"] - config["threads"] > 0
+
+    monkeypatch.setenv("GUNICORN_WORKER_CONNECTIONS", "40")
+    assert runpy.run_path(str(ROOT / "devops/gunicorn.conf.py"))["worker_connections"] == 40

@@ -105,12 +105,12 @@ EXPECTED_AUTH = {
 }
 
 # reservationCreate (example 05) sent by a client. The token's user with their profile and revocation marker;
-# BEGIN (the mutation's); the slot's row, locked; the client's row, locked; whether a live reservation covers the
-# slot; whether the client has one overlapping it; how many holds the client has; INSERT of the hold, with no
-# savepoint of its own (a constraint error refuses and the mutation rolls back); INSERT of its history's event;
-# COMMIT; then the payload's client, slot and provider (one DataLoader each). On SQLite the same (its BEGIN is
-# IMMEDIATE, the settings' transaction mode).
-EXPECTED_RESERVATION_CREATE = 13
+# BEGIN (the mutation's); the slot's row, locked; the client's row, locked; one statement for every rule about the
+# other live reservations (one covering the slot, one of the client's overlapping it, the client's holds); INSERT
+# of the hold, with no savepoint of its own (a constraint error refuses and the mutation rolls back); INSERT of its
+# history's event; COMMIT; then the payload's client, slot and provider (one DataLoader each). On SQLite the same
+# (its BEGIN is IMMEDIATE, the settings' transaction mode).
+EXPECTED_RESERVATION_CREATE = 11
 
 pytestmark = pytest.mark.django_db(transaction=True, reset_sequences=True)
 

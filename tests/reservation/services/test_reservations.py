@@ -11,11 +11,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from reservation.errors import DomainError, ErrorCode
 from reservation.models import Reservation, ReservationState
-from reservation.services.reservations import reservation_confirm, reservation_create
-from tests.factories import NOW, make_client, make_provider, make_reservation, make_slot
+from reservation.services.reservations import check_room, reservation_confirm, reservation_create
+from tests.factories import NOW, make_client, make_provider, make_reservation, make_slot, make_visit_type
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +243,65 @@ def test_confirming_an_unknown_reservation_is_not_found(frozen, patient, slot):
     refused(ErrorCode.NOT_FOUND, "reservation_id", reservation_confirm, reservation_id=hold.pk + 1)
     hold.refresh_from_db()
     assert hold.confirmed_at is None
+
+
+# --- check_room: every rule about the other live reservations, in one statement ------------------------------
+
+
+def room(patient, slot, *, covered: bool = True, new_hold: bool = True, moving: Reservation | None = None) -> None:
+    check_room(
+        patient,
+        slot.start_time,
+        slot.end_time,
+        NOW,
+        field="appointment_id",
+        slot=slot if covered else None,
+        new_hold=new_hold,
+        moving=moving,
+    )
+
+
+def test_check_room_asks_one_statement_and_raises_in_the_rules_order(patient, provider, slot):
+    """Covered, overlapping and at the hold limit all at once: the cover is named first, then the overlap, then
+    the limit, each only where the caller asked for it."""
+    make_reservation(make_client("Edsger", "Dijkstra"), slot, NOW)  # another client's hold covers the slot
+    elsewhere = make_slot(make_provider("Alan", "Turing"), slot.start_time)
+    make_reservation(patient, elsewhere, NOW)  # the client's own hold at the same time
+    for hour in (1, 2):
+        make_reservation(patient, make_slot(provider, slot.start_time + timedelta(hours=hour)), NOW)
+
+    with CaptureQueriesContext(connection) as captured:
+        refused(ErrorCode.SLOT_UNAVAILABLE, "appointment_id", room, patient=patient, slot=slot)
+    refused(ErrorCode.CLIENT_OVERLAP, "appointment_id", room, patient=patient, slot=slot, covered=False)
+    Reservation.objects.filter(appointment=elsewhere).update(ended_at=NOW, end_reason="released")
+    make_reservation(patient, make_slot(provider, slot.start_time + timedelta(hours=3)), NOW)
+    refused(ErrorCode.TOO_MANY_HOLDS, "appointment_id", room, patient=patient, slot=slot, covered=False)
+    room(patient, slot, covered=False, new_hold=False)  # a reschedule is no new hold
+
+    assert len(captured.captured_queries) == 1
+
+
+def test_check_room_counts_only_live_reservations_and_leaves_the_moving_one_behind(patient, provider, slot):
+    expired = make_reservation(make_client("Edsger", "Dijkstra"), slot, NOW - timedelta(minutes=30))
+    assert expired.expires_at == NOW  # at its expiry instant it no longer covers the slot
+    elsewhere = make_slot(make_provider("Alan", "Turing"), slot.start_time)
+    booking = make_reservation(patient, elsewhere, NOW - timedelta(days=1), confirmed=True)
+
+    refused(ErrorCode.CLIENT_OVERLAP, "appointment_id", room, patient=patient, slot=slot)
+    room(patient, slot, moving=booking)
+
+
+def test_check_room_sees_a_visit_covering_the_slot_from_hours_before(patient, provider, slot):
+    """A visit's cover (its slots and buffers) may start long before the slot: the index range reaches back as
+    far as the longest cover, no further."""
+    first_slot = make_slot(provider, slot.start_time - timedelta(hours=5))
+    visit = make_reservation(make_client("Edsger", "Dijkstra"), first_slot, NOW)
+    # Its buffers: an hour before its first slot, and up to 15 minutes after the slot checked here.
+    Reservation.objects.filter(pk=visit.pk).update(
+        visit_type=make_visit_type(offered_by=(provider,)),
+        covers_from=first_slot.start_time - timedelta(hours=1),
+        covers_until=slot.end_time + timedelta(minutes=15),
+    )
+
+    refused(ErrorCode.SLOT_UNAVAILABLE, "appointment_id", room, patient=patient, slot=slot)
+    room(patient, make_slot(provider, slot.end_time + timedelta(minutes=15)))
