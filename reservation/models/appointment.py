@@ -10,6 +10,7 @@ from reservation import rules
 from reservation.shifted import Shifted
 from reservation.timezones import local_label, zone_or_utc
 
+from .loading import LoadedWithoutInit
 from .reservation import Reservation, ReservationQuerySet
 from .visit_type import MAX_SLOTS_PER_PART
 
@@ -96,7 +97,7 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         return self.filter(covered_by(Reservation.objects.confirmed()))
 
 
-class Appointment(models.Model):
+class Appointment(LoadedWithoutInit, models.Model):
     """A slot of a provider's availability, ``RESERVATION_SLOT_MINUTES`` long (15 minutes), in UTC.
 
     Slots are created by splitting an availability range (see `services.availability`). A provider has at

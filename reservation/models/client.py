@@ -3,8 +3,10 @@
 from django.conf import settings
 from django.db import models
 
+from .loading import LoadedWithoutInit
 
-class Client(models.Model):
+
+class Client(LoadedWithoutInit, models.Model):
     """A patient who reserves and confirms appointment slots."""
 
     # The login this client acts with. Nullable only for records imported without one: such a client

@@ -3,8 +3,10 @@
 from django.conf import settings
 from django.db import models
 
+from .loading import LoadedWithoutInit
 
-class Provider(models.Model):
+
+class Provider(LoadedWithoutInit, models.Model):
     """A clinician whose availability is split into appointment slots that clients reserve."""
 
     # The login this provider acts with. Nullable only for records imported without one: such a provider

@@ -22,6 +22,8 @@ from django.utils import timezone
 
 from reservation.timezones import local_label, zone_or_utc
 
+from .loading import LoadedWithoutInit
+
 
 class ReservationState(enum.Enum):
     """The state of a reservation at a given instant."""
@@ -86,7 +88,7 @@ class ReservationQuerySet(models.QuerySet["Reservation"]):
         )
 
 
-class Reservation(models.Model):
+class Reservation(LoadedWithoutInit, models.Model):
     """A client's reservation of one appointment slot, or of a visit (a `VisitType`) starting at that slot.
 
     ``appointment`` is the slot the visit starts at. ``starts_at``/``ends_at`` are the visit itself and
