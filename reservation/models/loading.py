@@ -35,8 +35,8 @@ class LoadedWithoutInit:
     ) -> Self:
         """An instance of the row ``values`` of columns ``field_names`` (attribute names), read from ``db``.
 
-        A ``fetch_mode`` (Django 6.1's fetch modes, which this project's Django does not pass) is left to Django's
-        own loading."""
+        A ``fetch_mode`` (the fetch modes of Django releases newer than this project's, which does not pass one) is
+        left to Django's own loading."""
         if fetch_mode is not None:
             loaded: Self = super().from_db(db, field_names, values, fetch_mode=fetch_mode)  # type: ignore[misc]
             return loaded
