@@ -60,6 +60,13 @@ threads: int = _env_int("GUNICORN_THREADS", 4)
 # keepalive pool (16 per nginx worker) fits: 4 idle connections per worker, 20 per app server on 2 CPUs.
 worker_connections: int = _env_int("GUNICORN_WORKER_CONNECTIONS", 2 * threads)
 
+# Load the application (Django, the URLconf and the GraphQL schema: settings/wsgi.py) once, in the master, and fork
+# the workers from it. A worker then starts in milliseconds with nothing left to import, where loading its own cost
+# about a second of CPU: on 2 cores, a worker recycled (below) during a burst took that second from the requests in
+# flight. Nothing opens a database or Redis connection while loading (tests/devops/test_preload.py), so no socket is
+# shared across the fork. New code needs new processes (a restart, as devops/rolling-restart.sh does), not SIGHUP.
+preload_app: bool = True
+
 # Recycle a worker after this many requests (with jitter so that they do not
 # all restart at once): bounds the effect of slow memory growth.
 max_requests: int = _env_int("GUNICORN_MAX_REQUESTS", 1000)
@@ -99,8 +106,10 @@ forwarded_allow_ips: str = os.environ.get(
 
 # The app logs one JSON line per request itself (api/http/observability.py: request id, operation, user id,
 # status, duration, SQL count, error id), so gunicorn's access log is off unless GUNICORN_ACCESS_LOG=1.
-# gunicorn's own messages (workers starting, timing out) are JSON lines on stderr as well.
-accesslog: str | None = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "0") == "1" else None
+# gunicorn's own messages (workers starting, timing out) are JSON lines on stderr as well. With a logconfig_dict
+# gunicorn logs access lines whatever ``accesslog`` says, so "off" is also its access logger's level: above INFO.
+_access_log = os.environ.get("GUNICORN_ACCESS_LOG", "0") == "1"
+accesslog: str | None = "-" if _access_log else None
 errorlog: str = "-"
 loglevel: str = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # The default format, prefixed with the original client address set by nginx
@@ -122,7 +131,11 @@ logconfig_dict: dict[str, Any] = {
     },
     "loggers": {
         "gunicorn.error": {"level": loglevel.upper(), "handlers": ["error_console"], "propagate": False},
-        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        "gunicorn.access": {
+            "level": "INFO" if _access_log else "WARNING",
+            "handlers": ["console"],
+            "propagate": False,
+        },
     },
 }
 
@@ -140,8 +153,9 @@ else:
 
 
 def post_worker_init(worker: Any) -> None:
-    """Once the worker has loaded Django and the schema, move those long-lived objects out of the collector's
-    view (gc.freeze), so that full collections stop rescanning them mid-request.
+    """Once the worker is forked from the master that loaded Django and the schema (``preload_app``), move those
+    long-lived objects out of the collector's view (gc.freeze), so that full collections stop rescanning them
+    mid-request.
 
     Measured with `manage.py benchmark` (100-node availableAppointments): p95 67 ms -> 15 ms, p50 unchanged.
     """
