@@ -2,12 +2,11 @@
 
 from collections.abc import Callable
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from api.auth import oidc
+from api.auth.bearer_user import load_bearer_user
 from api.auth.tokens import InvalidToken, access_token_is_revoked, check_credentials, decode
 from api.http.errors import OUTAGES, error_response
 
@@ -24,12 +23,8 @@ def authenticate_bearer(header: str) -> User:
         user, claims = oidc.authenticate(token)
     else:
         claims = decode(token, "access")
-        users = get_user_model()._default_manager.select_related("token_revocation", "provider", "client")
-        try:
-            found: User = users.get(pk=claims["sub"])
-        except ObjectDoesNotExist:
-            raise InvalidToken("This account no longer exists or is disabled.") from None
-        if not found.is_active:
+        found = load_bearer_user(claims["sub"])
+        if found is None or not found.is_active:
             raise InvalidToken("This account no longer exists or is disabled.")
         check_credentials(claims, found)
         user = found

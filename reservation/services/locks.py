@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from reservation.errors import DomainError, ErrorCode
 from reservation.models import Appointment, Client, Provider, Reservation
+from reservation.models.prepared import select_by_pk
 
 T = TypeVar("T")
 CHUNK = 500
@@ -40,11 +41,13 @@ def lock_slots(appointment_ids: Iterable[int], *, offered_only: bool = False) ->
     in primary-key order, by primary key."""
     locked: dict[int, Appointment] = {}
     for chunk in chunks(sorted(set(appointment_ids))):
-        # A single row (every hold of one slot) needs neither an IN list nor an order: the cheaper statement.
+        # A single row (every hold of one slot): the statement made once (`select_by_pk`), not compiled each time.
         if len(chunk) == 1:
-            slots = Appointment.objects.select_for_update().filter(pk=chunk[0])
-        else:
-            slots = Appointment.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+            slot = select_by_pk(Appointment, chunk[0], for_update=True)
+            if slot is not None and not (offered_only and slot.withdrawn_at is not None):
+                locked[slot.pk] = slot
+            continue
+        slots = Appointment.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
         if offered_only:
             slots = slots.filter(withdrawn_at__isnull=True)
         locked.update((slot.pk, slot) for slot in slots)
@@ -53,10 +56,10 @@ def lock_slots(appointment_ids: Iterable[int], *, offered_only: bool = False) ->
 
 def lock_client(client_id: int) -> Client:
     """The client's row, locked; `DomainError(NOT_FOUND)` on ``client_id`` if there is none."""
-    try:
-        return Client.objects.select_for_update().get(pk=client_id)
-    except Client.DoesNotExist:
-        raise DomainError(ErrorCode.NOT_FOUND, "No client with this ID.", "client_id") from None
+    client = select_by_pk(Client, client_id, for_update=True)
+    if client is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "No client with this ID.", "client_id")
+    return client
 
 
 def lock_reservation(reservation_id: int) -> Reservation:
