@@ -86,13 +86,15 @@ def test_ci_builds_and_boots_the_images():
         assert step in smoke
 
 
-def test_gunicorn_workers_freeze_the_loaded_app_out_of_the_garbage_collector():
-    hook = runpy.run_path(str(ROOT / "devops/gunicorn.conf.py"))["post_worker_init"]
-    try:
-        hook(None)
-        assert gc.get_freeze_count() > 0
-    finally:
+def test_gunicorn_freezes_the_loaded_app_out_of_the_garbage_collector_before_each_fork_and_in_the_worker():
+    config = runpy.run_path(str(ROOT / "devops/gunicorn.conf.py"))
+    for hook, arguments in ((config["pre_fork"], (None, None)), (config["post_worker_init"], (None,))):
         gc.unfreeze()
+        try:
+            hook(*arguments)
+            assert gc.get_freeze_count() > 0
+        finally:
+            gc.unfreeze()
 
 
 def test_a_dead_worker_stops_counting_in_the_live_gauges(tmp_path, monkeypatch):
