@@ -114,6 +114,30 @@ def throughput(port: int, request: Request, concurrency: int, seconds: float) ->
     return sum(done) / (time.monotonic() - began), sum(failed)
 
 
+@dataclass(frozen=True)
+class HostCpu:
+    """The machine's CPU time so far, from /proc/stat (Linux): all of it, and what a hypervisor took ("steal": time
+    this virtual machine wanted to run and its host ran something else). In clock ticks; zeros where unreadable."""
+
+    total: int
+    stolen: int
+
+    @classmethod
+    def now(cls, source: str = "/proc/stat") -> "HostCpu":
+        try:
+            with open(source) as stat:
+                fields = [int(value) for value in stat.readline().split()[1:]]
+        except (OSError, ValueError):
+            return cls(0, 0)
+        # user nice system idle iowait irq softirq steal [guest guest_nice, already counted in user and nice]
+        return cls(sum(fields[:8]), fields[7] if len(fields) > 7 else 0)
+
+    def stolen_since(self, earlier: "HostCpu") -> float | None:
+        """The share of the CPU time between ``earlier`` and this reading that the host took; None if unknown."""
+        total = self.total - earlier.total
+        return (self.stolen - earlier.stolen) / total if total > 0 else None
+
+
 AT_ONCE_TIMEOUT_SECONDS = 60
 
 

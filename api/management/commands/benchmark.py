@@ -12,7 +12,8 @@ later runs reuse it). It starts gunicorn with the production settings and devops
 2. requests/s of each at concurrency 8;
 3. ``reservationCreate`` latency p50/p99 with 50 clients at once, each signed in as a client of their own: every one
    on a slot of their own, and all on one contended slot (exactly one wins each round); measured after one round
-   of each case that warms the server (every thread's first database connection), reported on a line of its own.
+   of each case that warms the server (every thread's first database connection), reported on a line of its own;
+   with the share of the machine's CPU time that its host (hypervisor) took meanwhile, from /proc/stat.
 
 Absolute figures depend on the machine; the ratios (ours / raw, measured in the same run) are what to compare. The
 client threads run on the same machine as the server. ``--quick``: 10⁴ slots only and fewer requests, for a
@@ -43,7 +44,7 @@ from graphql_relay import to_global_id
 
 from api.auth.tokens import issue_access_token
 from api.benchmark import data
-from api.benchmark.load import Connection, Percentiles, Request, at_once, interleaved, throughput
+from api.benchmark.load import Connection, HostCpu, Percentiles, Request, at_once, interleaved, throughput
 from reservation.models import Appointment, Client, IdempotencyRecord, Reservation, ReservationEvent
 
 SIZES = (10_000, 1_000_000)
@@ -162,6 +163,14 @@ class Command(BaseCommand):
                     f"{result['slots']:>10,} {case:<16} {cuts.p50:7.1f} {cuts.p95:7.1f} {cuts.p99:7.1f}"
                     f" {max(timings):7.1f} {won:>5}"
                 )
+        for result in results:
+            # On a virtual machine, the host's other guests take CPU time from this one: a latency of 50 requests
+            # at once on 2 cores stretches with it, and no ratio to raw corrects for that.
+            stolen = result["stolen"]
+            write(
+                f"{result['slots']:>10,} CPU time taken by the host during the writes (steal): "
+                + ("unknown" if stolen is None else f"{stolen:.1%}")
+            )
         if len(results) > 1:
             write("")
             # Raw's growth beside ours: raw reads the same rows with the same query, so where both grow alike, the
@@ -415,7 +424,9 @@ def measure(slots: int, server: AppServer, prepared: dict[str, Any], sizing: Siz
             failed[side] += failures
         result["throughput"][shape] = {side: sum(values) / len(values) for side, values in rates.items()}
         result["failed"][shape] = failed
+    before = HostCpu.now()
     result["writes"] = measure_writes(server.port, prepared, sizing.rounds)
+    result["stolen"] = HostCpu.now().stolen_since(before)
     return result
 
 

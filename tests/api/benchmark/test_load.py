@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from api.benchmark.load import Request, at_once
+from api.benchmark.load import HostCpu, Request, at_once
 
 DELAY_SECONDS = 0.2
 
@@ -88,3 +88,14 @@ def test_a_refused_check_is_raised(port: int) -> None:
 
     with pytest.raises(RuntimeError, match="HTTP 201"):
         at_once(port, [Request("/fast", {})], check)
+
+
+def test_the_share_the_host_took_is_read_from_proc_stat(tmp_path) -> None:
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  100 0 50 800 10 0 5 35 7 0\nintr 1\n")  # 1000 ticks, 35 stolen (guest's 7 is in user's)
+    earlier = HostCpu.now(str(stat))
+    stat.write_text("cpu  300 0 100 1400 10 0 5 185 9 0\n")  # 1000 more, 150 of them stolen
+    later = HostCpu.now(str(stat))
+    assert (earlier.total, earlier.stolen) == (1000, 35)
+    assert later.stolen_since(earlier) == pytest.approx(0.15)
+    assert HostCpu.now(str(tmp_path / "missing")).stolen_since(HostCpu(0, 0)) is None
