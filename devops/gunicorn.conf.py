@@ -45,19 +45,23 @@ bind: list[str] = [os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")]
 
 # --- Workers ----------------------------------------------------------------
 
-# The classic (2 x CPUs) + 1 processes. Each Django request mostly waits on
-# PostgreSQL, so every process also runs a few threads (gthread): more
-# concurrent requests for little extra memory. Every thread may hold its own DB
-# connection, so workers x threads must stay below PostgreSQL's max_connections.
+# The classic (2 x CPUs) + 1 processes. Each Django request waits on PostgreSQL
+# part of the time, so every process also runs 2 threads (gthread): a thread
+# runs while the other waits. More threads share one GIL: with 4, 50
+# reservations at once took 310-320 ms at p99 on 2 cores, with 2, 270-275 ms
+# (docs/performance.md, 21), and reads kept their throughput. Every thread may
+# hold its own DB connection, so workers x threads must stay below
+# PostgreSQL's max_connections.
 workers: int = _env_int("GUNICORN_WORKERS", 2 * _cpu_count() + 1)
 worker_class: str = "gthread"
-threads: int = _env_int("GUNICORN_THREADS", 4)
+threads: int = _env_int("GUNICORN_THREADS", 2)
 # Connections a worker takes at once: requests in progress and queued for its threads, plus idle kept-alive ones
 # (at most this minus threads; past that, responses say "Connection: close"). gunicorn's default, 1000, let the
 # first worker to wake accept a whole burst: 50 reservations at once went 29 to 50 to one process, which runs
 # Python on one core (its GIL) while the others idled, and p99 was ~340 ms. Twice the threads leaves the rest in
 # the kernel's queue for the next worker with room: 8 to 18 each, p99 ~265 ms (docs/performance.md). nginx's
-# keepalive pool (16 per nginx worker) fits: 4 idle connections per worker, 20 per app server on 2 CPUs.
+# keepalive pool (16 per nginx worker) may hold more than the 2 idle ones each worker keeps (10 per app server on 2
+# CPUs): gunicorn answers those past its limit with "Connection: close", which nginx honours, so none is reused.
 worker_connections: int = _env_int("GUNICORN_WORKER_CONNECTIONS", 2 * threads)
 
 # Load the application (Django, the URLconf and the GraphQL schema: settings/wsgi.py) once, in the master, and fork

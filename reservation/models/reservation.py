@@ -101,8 +101,13 @@ class Reservation(LoadedWithoutInit, models.Model):
     history; they simply stop occupying the slot.
     """
 
-    appointment = models.ForeignKey("Appointment", on_delete=models.PROTECT, related_name="reservations")
-    client = models.ForeignKey("Client", on_delete=models.PROTECT, related_name="reservations")
+    # No single-column index on a foreign key whose column leads a composite index below (appointment, client,
+    # provider), and partial ones where most rows are NULL (ended_by, visit_type): a hold's INSERT maintains every
+    # index of the table, and those five repeated others or indexed NULLs (docs/performance.md, 22).
+    appointment = models.ForeignKey(
+        "Appointment", on_delete=models.PROTECT, related_name="reservations", db_index=False
+    )
+    client = models.ForeignKey("Client", on_delete=models.PROTECT, related_name="reservations", db_index=False)
     created_at = models.DateTimeField(help_text="When the hold was made (UTC).")
     expires_at = models.DateTimeField(help_text="When the hold runs out unless confirmed (UTC).")
     confirmed_at = models.DateTimeField(null=True, blank=True, help_text="When the client confirmed (UTC).")
@@ -116,14 +121,18 @@ class Reservation(LoadedWithoutInit, models.Model):
         help_text="released, cancelled or rescheduled; empty while not ended.",
     )
     ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     cancel_reason = models.CharField(max_length=500, blank=True, help_text="Why it was cancelled, if given.")
     rescheduled_to = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="rescheduled_from"
     )
     provider = models.ForeignKey(
-        "Provider", on_delete=models.PROTECT, related_name="+", help_text="Whose slots it covers (the slot's)."
+        "Provider",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        help_text="Whose slots it covers (the slot's).",
     )
     visit_type = models.ForeignKey(
         "VisitType",
@@ -131,6 +140,7 @@ class Reservation(LoadedWithoutInit, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="reservations",
+        db_index=False,
         help_text="The visit booked; empty for a single 15-minute slot.",
     )
     starts_at = models.DateTimeField(help_text="Start of the visit (UTC): its first slot's start.")
@@ -181,6 +191,11 @@ class Reservation(LoadedWithoutInit, models.Model):
                 fields=["provider", "covers_from"],
                 condition=Q(visit_type__isnull=False),
                 name="reservation_visit_cover_idx",
+            ),
+            # For deleting a user or a visit type (SET_NULL, PROTECT): only the rows that name one.
+            models.Index(fields=["ended_by"], condition=Q(ended_by__isnull=False), name="reservation_ended_by_idx"),
+            models.Index(
+                fields=["visit_type"], condition=Q(visit_type__isnull=False), name="reservation_visit_type_idx"
             ),
         ]
 
