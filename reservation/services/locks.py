@@ -42,9 +42,9 @@ def lock_slots(appointment_ids: Iterable[int], *, offered_only: bool = False) ->
     locked: dict[int, Appointment] = {}
     for chunk in chunks(sorted(set(appointment_ids))):
         # A single row (every hold of one slot): the statement made once (`select_by_pk`), not compiled each time.
-        if len(chunk) == 1:
+        if len(chunk) == 1 and not offered_only:
             slot = select_by_pk(Appointment, chunk[0], for_update=True)
-            if slot is not None and not (offered_only and slot.withdrawn_at is not None):
+            if slot is not None:
                 locked[slot.pk] = slot
             continue
         slots = Appointment.objects.select_for_update().filter(pk__in=chunk).order_by("pk")

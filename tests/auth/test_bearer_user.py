@@ -2,27 +2,16 @@
 the profiles so that reading them (or one the user lacks) runs none: on SQLite and on PostgreSQL alike."""
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.db.models import Model
 
 from api.auth.bearer_user import RELATED, load_bearer_user
 from reservation.models import Client, Provider, TokenRevocation
 from tests.factories import make_user
+from tests.rows import columns
 
 pytestmark = pytest.mark.django_db
-
-
-def columns(instance: Model | None) -> dict[str, Any] | None:
-    """Every concrete field's value (attribute names), with its type: a string where a datetime belongs differs."""
-    if instance is None:
-        return None
-    return {
-        field.attname: (getattr(instance, field.attname), type(getattr(instance, field.attname)))
-        for field in instance._meta.concrete_fields
-    }
 
 
 def orm_user(pk: int) -> User:

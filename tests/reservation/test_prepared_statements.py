@@ -2,11 +2,9 @@
 
 import threading
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.db import OperationalError, connection, transaction
-from django.db.models import Model
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
@@ -14,16 +12,7 @@ from reservation.models import Appointment, Client, Provider
 from reservation.models.prepared import select_by_pk
 from reservation.services.locks import lock_client, lock_slots
 from tests.factories import make_client, make_provider, make_slot
-
-
-def columns(instance: Model | None) -> dict[str, Any] | None:
-    """Every concrete field's value with its type (a string where a datetime belongs must differ)."""
-    if instance is None:
-        return None
-    return {
-        field.attname: (getattr(instance, field.attname), type(getattr(instance, field.attname)))
-        for field in instance._meta.concrete_fields
-    }
+from tests.rows import columns
 
 
 @pytest.mark.django_db
