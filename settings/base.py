@@ -106,16 +106,20 @@ def database_from_url(url: str) -> dict[str, Any]:
 
 
 def postgresql_options() -> dict[str, Any]:
-    """libpq connection options that bound every wait on PostgreSQL, so that an outage fails fast.
+    """libpq connection options that bound every wait on PostgreSQL, so that an outage fails fast, and turn JIT off.
 
     - ``connect_timeout`` (``DATABASE_CONNECT_TIMEOUT`` seconds, default 3): a server that does not answer the
       connection (down, frozen, unreachable) fails the request after this long instead of libpq's 130 s.
     - ``statement_timeout`` and ``lock_timeout`` (``DATABASE_STATEMENT_TIMEOUT_MS``, default 3000, and
       ``DATABASE_LOCK_TIMEOUT_MS``, default 2000; 0 turns one off): enforced by the server, they end a runaway
       query or a wait for a row lock. Requests take milliseconds, so these only fire when something is wrong.
-      Sent as the ``options`` startup parameter, except through PgBouncer (``DATABASE_POOLER=pgbouncer``),
-      which refuses it: there PgBouncer's ``connect_query`` sets the same values on every server connection
-      (devops/pgbouncer), and its ``query_timeout`` also ends a query that a frozen server never answers.
+    - ``jit=off``: PostgreSQL JIT-compiles a statement whose estimated cost passes ``jit_above_cost``, which costs
+      100-300 ms of CPU (seconds on a busy machine) before the first row; our statements read a handful of rows
+      by index and gain nothing from it, but one planned from stale or misleading table statistics would pay it.
+    - These three are sent as the ``options`` startup parameter, except through PgBouncer
+      (``DATABASE_POOLER=pgbouncer``), which refuses it: there PgBouncer's ``connect_query`` sets the same values on
+      every server connection (devops/pgbouncer), and its ``query_timeout`` also ends a query that a frozen server
+      never answers.
     - TCP keepalives and ``tcp_user_timeout``: a peer that vanished from the network (no RST) is noticed
       within about 10 s instead of the kernel's 15 minutes.
     Each failure raises OperationalError, which the edge turns into a JSON 503 (`api.http.errors`).
@@ -131,7 +135,7 @@ def postgresql_options() -> dict[str, Any]:
         "tcp_user_timeout": 10_000,
     }
     if os.environ.get("DATABASE_POOLER", "") != "pgbouncer":
-        options["options"] = f"-c statement_timeout={statement_ms} -c lock_timeout={lock_ms}"
+        options["options"] = f"-c statement_timeout={statement_ms} -c lock_timeout={lock_ms} -c jit=off"
     return options
 
 

@@ -34,6 +34,10 @@ class Dataset:
     first_client_id: int
 
 
+# The tables `populate` fills (and ANALYZEs).
+FILLED_TABLES = ("reservation_provider", "reservation_client", "reservation_appointment", "reservation_reservation")
+
+
 @transaction.atomic
 def populate(slots: int, using: str = "default") -> Dataset:
     """Add ``slots`` slots (a multiple of `SLOTS_PER_PROVIDER`, at least one provider's), their providers,
@@ -92,12 +96,7 @@ def populate(slots: int, using: str = "default") -> Dataset:
                 },
             )
             reservations += cursor.rowcount
-        for table in (
-            "reservation_provider",
-            "reservation_client",
-            "reservation_appointment",
-            "reservation_reservation",
-        ):
+        for table in FILLED_TABLES:
             cursor.execute(f"ANALYZE {table}")
     return Dataset(
         slots=provider_count * per_provider,

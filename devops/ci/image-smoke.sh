@@ -105,7 +105,9 @@ for _ in $(seq 1 30); do
 done
 timeout_seen=$(PGPASSWORD="$db_password" psql -h 127.0.0.1 -p "$bouncer_port" -U postgres -d "$SMOKE_DB" -Atc 'show statement_timeout')
 [ "$timeout_seen" = "3s" ] || { log "statement_timeout through PgBouncer is '$timeout_seen', not 3s"; exit 1; }
-log "PgBouncer answers; statement_timeout on its server connections: $timeout_seen"
+jit_seen=$(PGPASSWORD="$db_password" psql -h 127.0.0.1 -p "$bouncer_port" -U postgres -d "$SMOKE_DB" -Atc 'show jit')
+[ "$jit_seen" = "off" ] || { log "jit through PgBouncer is '$jit_seen', not off"; exit 1; }
+log "PgBouncer answers; on its server connections statement_timeout is $timeout_seen, jit $jit_seen"
 
 port=$(free_port)
 staff_password=$(random_secret)

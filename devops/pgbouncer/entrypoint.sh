@@ -12,7 +12,8 @@
 #   PGBOUNCER_RUN_DIR     where its configuration is written (default /etc/pgbouncer/run)
 #   PGBOUNCER_POOL_SIZE   server connections to PostgreSQL (default 20)
 #   PGBOUNCER_MAX_CLIENT_CONN  client connections accepted, from every app thread (default 400)
-#   DATABASE_STATEMENT_TIMEOUT_MS / DATABASE_LOCK_TIMEOUT_MS  set on every server connection (3000 / 2000)
+#   DATABASE_STATEMENT_TIMEOUT_MS / DATABASE_LOCK_TIMEOUT_MS  set on every server connection (3000 / 2000),
+#                        with jit = off (settings/base.py's postgresql_options says why)
 #   PGBOUNCER_QUERY_TIMEOUT  seconds after which PgBouncer cancels a query PostgreSQL does not answer, even a
 #                        frozen one (default 4: above statement_timeout, so it only fires when the server hangs)
 #
@@ -30,7 +31,7 @@ umask 077
 printf '"%s" "%s"\n' "$user" "$POSTGRES_PASSWORD" > "$dir/userlist.txt"
 cat > "$dir/pgbouncer.ini" <<INI
 [databases]
-$db = host=$host port=$port dbname=$db user=$user connect_query='SET statement_timeout = ${DATABASE_STATEMENT_TIMEOUT_MS:-3000}; SET lock_timeout = ${DATABASE_LOCK_TIMEOUT_MS:-2000}'
+$db = host=$host port=$port dbname=$db user=$user connect_query='SET statement_timeout = ${DATABASE_STATEMENT_TIMEOUT_MS:-3000}; SET lock_timeout = ${DATABASE_LOCK_TIMEOUT_MS:-2000}; SET jit = off'
 
 [pgbouncer]
 listen_addr = 0.0.0.0

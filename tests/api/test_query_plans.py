@@ -20,7 +20,7 @@ from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from graphql_relay import to_global_id
 
-from api.benchmark.data import FIRST_SLOT, Dataset, populate
+from api.benchmark.data import FILLED_TABLES, FIRST_SLOT, Dataset, populate
 from reservation.models import Appointment, Client
 from tests.graphql import bearer
 
@@ -81,7 +81,21 @@ def hot_operations(dataset: Dataset) -> dict[str, tuple[str, dict[str, Any], boo
 
 
 @pytest.fixture
-def dataset(db: None) -> Dataset:
+def statistics_restored(django_db_blocker: Any) -> Iterator[None]:
+    """After the test's transaction is rolled back, VACUUM ANALYZE the tables it filled.
+
+    ANALYZE writes a table's size (``pg_class.reltuples``, ``relpages``) in place, so the rollback keeps it, and
+    the rolled-back rows stay in the heap as dead tuples: the tests after this one would be planned for 10⁵ rows
+    that are not there. Requested before ``db``, so its teardown runs after the rollback (VACUUM refuses to run
+    inside a transaction, so a wrong order fails here rather than passing unnoticed)."""
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        for table in FILLED_TABLES:
+            cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+@pytest.fixture
+def dataset(statistics_restored: None, db: None) -> Dataset:
     with connection.cursor() as cursor:
         for name, value in PLANNER_SETTINGS.items():
             cursor.execute("SELECT set_config(%s, %s, true)", [name, value])  # for this test's transaction

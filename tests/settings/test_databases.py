@@ -6,6 +6,7 @@ import sys
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from api.core.replicas import ReplicaRouter, current_read_database, reading_from
 from reservation.models import Appointment
@@ -66,3 +67,14 @@ def test_the_router_writes_to_the_primary_and_reads_where_the_request_says():
     assert router.db_for_read(Appointment) == "default"
     assert router.allow_migrate("default", "reservation")
     assert not router.allow_migrate("replica1", "reservation")
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db
+def test_a_connection_to_postgresql_has_the_timeouts_and_no_jit():
+    with connection.cursor() as cursor:
+        settings_seen = {}
+        for name in ("statement_timeout", "lock_timeout", "jit"):
+            cursor.execute(f"SHOW {name}")
+            settings_seen[name] = cursor.fetchone()[0]
+    assert settings_seen == {"statement_timeout": "3s", "lock_timeout": "2s", "jit": "off"}
