@@ -155,18 +155,25 @@ class Command(BaseCommand):
                     f" {failed['ours']:>10}/{failed['raw']}"
                 )
         write("")
-        write(f"reservationCreate, {WRITERS} clients at once ({sizing.rounds} rounds each), ms")
-        write(f"{'slots':>10} {'case':<16} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'won':>5}")
+        write(
+            f"reservationCreate, {WRITERS} clients at once ({sizing.rounds} rounds each), ms; raw: the same"
+            " transaction by hand, in turn with ours"
+        )
+        write(
+            f"{'slots':>10} {'case':<16} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'won':>5}"
+            f" {'raw p50':>8} {'p99':>7} {'x p50':>6} {'x p99':>6}"
+        )
         for result in results:
-            for case, (timings, won) in result["writes"].items():
-                cuts = Percentiles.of(timings)
+            for case, (timings, won, raw_timings) in result["writes"].items():
+                cuts, raw = Percentiles.of(timings), Percentiles.of(raw_timings)
                 write(
                     f"{result['slots']:>10,} {case:<16} {cuts.p50:7.1f} {cuts.p95:7.1f} {cuts.p99:7.1f}"
-                    f" {max(timings):7.1f} {won:>5}"
+                    f" {max(timings):7.1f} {won:>5} {raw.p50:8.1f} {raw.p99:7.1f} {cuts.p50 / raw.p50:5.2f}x"
+                    f" {cuts.p99 / raw.p99:5.2f}x"
                 )
         for result in results:
             # On a virtual machine, the host's other guests take CPU time from this one: a latency of 50 requests
-            # at once on 2 cores stretches with it, and no ratio to raw corrects for that.
+            # at once on 2 cores stretches with it (raw's, measured in turn, as much when the theft is steady).
             stolen = result["stolen"]
             write(
                 f"{result['slots']:>10,} CPU time taken by the host during the writes (steal): "
@@ -303,14 +310,20 @@ def prepare(slots: int, writers: int) -> dict[str, Any]:
     users = User.objects.bulk_create(User(username=name) for name in names if name not in existing)
     Client.objects.bulk_create(Client(user=user, first_name="Bench", last_name="Writer") for user in users)
     users = list(User.objects.filter(username__in=names).order_by("username"))
-    # Slots of the last provider, far from the reads' pages: one each for the distinct case, one per round contended.
-    last_provider = Appointment.objects.order_by("-provider_id").values_list("provider_id", flat=True)[0]
+    # Slots of the last two providers, far from the reads' pages: one each for the distinct case, one per round
+    # contended; as many again for the raw holds.
+    by_provider = Appointment.objects.order_by("-provider_id").values_list("provider_id", flat=True)
+    last = by_provider[0]
+    last_providers = [last, by_provider.filter(provider_id__lt=last).first() or last]
+    needed = writers + writers // WRITERS
     free = list(
         Appointment.objects.available(timezone.now())
-        .filter(provider_id=last_provider)
-        .order_by("-start_time")
-        .values_list("id", flat=True)[: writers + writers // WRITERS]
+        .filter(provider_id__in=last_providers)
+        .order_by("-provider_id", "-start_time")
+        .values_list("id", flat=True)[: 2 * needed]
     )
+    if len(free) < 2 * needed:
+        raise CommandError(f"{len(free)} free slots for the writes, not {2 * needed}")
     start, end = data.first_week()
     return {
         "slots": row[0],
@@ -319,7 +332,9 @@ def prepare(slots: int, writers: int) -> dict[str, Any]:
         "from": start.isoformat(),
         "to": end.isoformat(),
         "tokens": [issue_access_token(user)[0] for user in users],
-        "free_slots": [to_global_id("AppointmentType", pk) for pk in free],
+        "clients": list(Client.objects.filter(user__in=users).order_by("user__username").values_list("pk", flat=True)),
+        "free_slots": [to_global_id("AppointmentType", pk) for pk in free[:needed]],
+        "raw_free_slots": free[needed:],
     }
 
 
@@ -451,60 +466,80 @@ def check_same_rows(port: int, sides: dict[str, Request]) -> None:
         raise CommandError(f"ours and raw differ: {len(ours_ids)} vs {len(raw_ids)} slots")
 
 
-def measure_writes(port: int, prepared: dict[str, Any], rounds: int) -> dict[str, tuple[list[float], int]]:
+Writes = dict[str, tuple[list[float], int, list[float]]]
+
+
+def measure_writes(port: int, prepared: dict[str, Any], rounds: int) -> Writes:
     """reservationCreate from `WRITERS` clients at once: on distinct slots, and on one contended slot per round; and,
-    before those, the first round of each on a fresh server ("first of each")."""
+    before those, the first round of each on a fresh server ("first of each"). Each round is run by raw's hold as
+    well (`api.benchmark.raw_views.reserve_slot`: the same transaction by hand) on slots of its own, ours and raw
+    in turn. Per case: ours' latencies, how many of ours held their slot, raw's latencies."""
     tokens: list[str] = prepared["tokens"]
-    free: list[str] = prepared["free_slots"]
+    clients: list[int] = prepared["clients"]
+    slots_of = {"ours": prepared["free_slots"], "raw": prepared["raw_free_slots"]}
     outcomes: list[str] = []
 
-    def reserve(token: str, slot: str, index: int) -> Request:
+    def reserve(side: str, client: int, slot: Any) -> Request:
+        if side == "raw":
+            return Request("/benchmark/raw/reserve", {"client": clients[client], "slot": slot})
         return Request(
             "/graphql",
             {"query": RESERVE, "variables": {"slot": slot}},
             # Each client at an address of its own (nginx's X-Real-IP, trusted from loopback), as real traffic.
             {
-                "Authorization": f"Bearer {token}",
-                "X-Real-IP": f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}",
+                "Authorization": f"Bearer {tokens[client]}",
+                "X-Real-IP": f"10.{client // 65536 % 256}.{client // 256 % 256}.{client % 256}",
             },
         )
 
     def check(status: int, body: bytes) -> None:
+        if status == 409 and b"SLOT_UNAVAILABLE" in body:  # raw's refusal
+            outcomes.append("SLOT_UNAVAILABLE")
+            return
         if status != 200:
             raise RuntimeError(f"HTTP {status}: {body[:300]!r}")
-        payload = json.loads(body)["data"]["reservationCreate"]
+        answer = json.loads(body)
+        if "reservation" in answer:  # raw's hold
+            outcomes.append("ok")
+            return
+        payload = answer["data"]["reservationCreate"]
         outcomes.append(payload["errors"][0]["code"] if payload["errors"] else "ok")
 
-    def on_distinct_slots(base: int, slots: list[str]) -> tuple[list[float], int]:
+    def on_distinct_slots(side: str, base: int, slots: list[Any]) -> tuple[list[float], int]:
         """Clients ``base`` ... ``base + 49`` each on one of ``slots``: the latencies, and how many held theirs."""
         outcomes.clear()
-        timings = at_once(port, [reserve(tokens[base + i], slots[i], base + i) for i in range(WRITERS)], check)
+        timings = at_once(port, [reserve(side, base + i, slots[i]) for i in range(WRITERS)], check)
         return timings, outcomes.count("ok")
 
-    def on_one_slot(base: int, slot: str) -> list[float]:
+    def on_one_slot(side: str, base: int, slot: Any) -> list[float]:
         """Clients ``base`` ... ``base + 49`` all on ``slot``: the latencies; exactly one must hold it."""
         outcomes.clear()
-        timings = at_once(port, [reserve(tokens[base + i], slot, base + i) for i in range(WRITERS)], check)
+        timings = at_once(port, [reserve(side, base + i, slot) for i in range(WRITERS)], check)
         if outcomes.count("ok") != 1 or set(outcomes) - {"ok", "SLOT_UNAVAILABLE"}:
-            raise CommandError(f"contended slot: {sorted(set(outcomes))}, {outcomes.count('ok')} winners")
+            raise CommandError(f"{side}, contended slot: {sorted(set(outcomes))}, {outcomes.count('ok')} winners")
         return timings
 
     # First one round of each case with clients and slots of their own, reported apart: a fresh server's threads
     # each open their first database connection (a new PostgreSQL backend) and run the mutation's paths, granted
     # and refused, for the first time, as the reads' warm-up requests do before those are measured.
-    cold, won_cold = on_distinct_slots(2 * rounds * WRITERS, free[-WRITERS - 1 : -1])
-    cold += on_one_slot((2 * rounds + 1) * WRITERS, free[-1])
-    distinct: list[float] = []
-    contended: list[float] = []
-    won = {"distinct slots": 0, "one slot": 0}
-    for round_ in range(rounds):
-        timings, held = on_distinct_slots(round_ * WRITERS, free[round_ * WRITERS : (round_ + 1) * WRITERS])
-        distinct += timings
-        won["distinct slots"] += held
-        contended += on_one_slot((rounds + round_) * WRITERS, free[rounds * WRITERS + round_])
-        won["one slot"] += 1
-    return {
-        "distinct slots": (distinct, won["distinct slots"]),
-        "one slot": (contended, won["one slot"]),
-        "first of each": (cold, won_cold + 1),
+    timings: dict[str, dict[str, list[float]]] = {
+        case: {"ours": [], "raw": []} for case in ("distinct slots", "one slot", "first of each")
     }
+    won = {"distinct slots": 0, "one slot": 0, "first of each": 0}
+    for side in ("ours", "raw"):
+        free = slots_of[side]
+        cold, won_cold = on_distinct_slots(side, 2 * rounds * WRITERS, free[-WRITERS - 1 : -1])
+        cold += on_one_slot(side, (2 * rounds + 1) * WRITERS, free[-1])
+        timings["first of each"][side] = cold
+        if side == "ours":
+            won["first of each"] = won_cold + 1
+    for round_ in range(rounds):
+        for side in ("ours", "raw") if round_ % 2 == 0 else ("raw", "ours"):
+            free = slots_of[side]
+            distinct, held = on_distinct_slots(side, round_ * WRITERS, free[round_ * WRITERS : (round_ + 1) * WRITERS])
+            timings["distinct slots"][side] += distinct
+            timings["one slot"][side] += on_one_slot(side, (rounds + round_) * WRITERS, free[rounds * WRITERS + round_])
+            if side == "ours":
+                won["distinct slots"] += held
+                won["one slot"] += 1
+    return {case: (sides["ours"], won[case], sides["raw"]) for case, sides in timings.items()}
