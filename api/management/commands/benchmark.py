@@ -492,29 +492,29 @@ def measure_writes(port: int, prepared: dict[str, Any], rounds: int) -> Writes:
             },
         )
 
-    def check(status: int, body: bytes) -> None:
-        if status == 409 and b"SLOT_UNAVAILABLE" in body:  # raw's refusal
-            outcomes.append("SLOT_UNAVAILABLE")
-            return
+    def check_ours(status: int, body: bytes) -> None:
         if status != 200:
             raise RuntimeError(f"HTTP {status}: {body[:300]!r}")
-        answer = json.loads(body)
-        if "reservation" in answer:  # raw's hold
-            outcomes.append("ok")
-            return
-        payload = answer["data"]["reservationCreate"]
+        payload = json.loads(body)["data"]["reservationCreate"]
         outcomes.append(payload["errors"][0]["code"] if payload["errors"] else "ok")
+
+    def check_raw(status: int, body: bytes) -> None:
+        if status not in (200, 409):
+            raise RuntimeError(f"HTTP {status}: {body[:300]!r}")
+        outcomes.append("ok" if status == 200 else json.loads(body)["error"])
+
+    checks = {"ours": check_ours, "raw": check_raw}
 
     def on_distinct_slots(side: str, base: int, slots: list[Any]) -> tuple[list[float], int]:
         """Clients ``base`` ... ``base + 49`` each on one of ``slots``: the latencies, and how many held theirs."""
         outcomes.clear()
-        timings = at_once(port, [reserve(side, base + i, slots[i]) for i in range(WRITERS)], check)
+        timings = at_once(port, [reserve(side, base + i, slots[i]) for i in range(WRITERS)], checks[side])
         return timings, outcomes.count("ok")
 
     def on_one_slot(side: str, base: int, slot: Any) -> list[float]:
         """Clients ``base`` ... ``base + 49`` all on ``slot``: the latencies; exactly one must hold it."""
         outcomes.clear()
-        timings = at_once(port, [reserve(side, base + i, slot) for i in range(WRITERS)], check)
+        timings = at_once(port, [reserve(side, base + i, slot) for i in range(WRITERS)], checks[side])
         if outcomes.count("ok") != 1 or set(outcomes) - {"ok", "SLOT_UNAVAILABLE"}:
             raise CommandError(f"{side}, contended slot: {sorted(set(outcomes))}, {outcomes.count('ok')} winners")
         return timings
